@@ -1,0 +1,24 @@
+package io.flowguard.model.flow;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What one forward pass of a flow yields for a batch.
+ *
+ * @param latent {@code z = f(x)}, shape {@code [batch, features]}
+ * @param contributions {@code log p_Z(z_i) + sum over layers of log |dz_i/dx_i|}, shape {@code [batch, features]}.
+ *     Their sum over features is exactly {@code log p(x)}. When every autoregressive layer uses the input order (and
+ *     no coupling layer is present) entry {@code i} is exactly {@code log p(x_i | x_<i)}.
+ */
+public record FlowOutput(NDArray latent, NDArray contributions) {
+
+    /** {@code log p(x)}, shape {@code [batch]}, in nats. */
+    public NDArray logProb() {
+        return contributions.sum(new int[] {1});
+    }
+
+    /** {@code ||z||^2}, shape {@code [batch]}; chi-squared with {@code d} degrees of freedom under the model. */
+    public NDArray latentSquaredNorm() {
+        return latent.square().sum(new int[] {1});
+    }
+}

@@ -1,0 +1,161 @@
+package io.flowguard.model.flow;
+
+import io.flowguard.model.FlowGuardException;
+
+/**
+ * Hyper-parameters of a flow; stored in every checkpoint so that the flow can be rebuilt before its weights load.
+ *
+ * @param kind MAF, NSF or NSF_COUPLING
+ * @param layers number of autoregressive or coupling layers
+ * @param hiddenFeatures width of each hidden layer of a conditioner
+ * @param hiddenLayers depth of each conditioner (hidden layers)
+ * @param bins spline bins K (NSF kinds)
+ * @param tailBound spline interval [-B, B] in standardised units; identity outside (NSF kinds)
+ * @param minBinWidth floor on a bin's width as a fraction of 2B
+ * @param minBinHeight floor on a bin's height as a fraction of 2B
+ * @param minDerivative floor on the spline's knot derivatives
+ * @param logScaleBound largest |log-scale| per MAF layer
+ * @param ordering how autoregressive orders change between layers
+ * @param normalization bijector between layers
+ * @param seed seed for weights, orders and everything else random in the architecture
+ */
+public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hiddenLayers, int bins, double tailBound,
+        double minBinWidth, double minBinHeight, double minDerivative, double logScaleBound, Ordering ordering,
+        Normalization normalization, long seed) {
+
+    public FlowSpec {
+        require(kind != null, "a flow kind", String.valueOf(kind));
+        require(ordering != null, "an ordering", String.valueOf(ordering));
+        require(normalization != null, "a normalization", String.valueOf(normalization));
+        require(layers >= 1 && layers <= 64, "1 <= layers <= 64", String.valueOf(layers));
+        require(hiddenFeatures >= 1 && hiddenFeatures <= 8192, "1 <= hidden features <= 8192",
+                String.valueOf(hiddenFeatures));
+        require(hiddenLayers >= 1 && hiddenLayers <= 8, "1 <= hidden layers <= 8", String.valueOf(hiddenLayers));
+        require(bins >= 2 && bins <= 64, "2 <= bins <= 64", String.valueOf(bins));
+        require(tailBound > 0 && tailBound <= 1e3, "0 < tail bound <= 1000", String.valueOf(tailBound));
+        require(minBinWidth > 0 && minBinWidth * bins < 1, "0 < min bin width < 1/bins", String.valueOf(minBinWidth));
+        require(minBinHeight > 0 && minBinHeight * bins < 1, "0 < min bin height < 1/bins",
+                String.valueOf(minBinHeight));
+        require(minDerivative > 0 && minDerivative < 1, "0 < min derivative < 1", String.valueOf(minDerivative));
+        require(logScaleBound > 0 && logScaleBound <= 20, "0 < log-scale bound <= 20", String.valueOf(logScaleBound));
+    }
+
+    private static void require(boolean ok, String expected, String got) {
+        if (!ok) {
+            throw new FlowGuardException("expected " + expected + ", got " + got);
+        }
+    }
+
+    /** True when per-feature contributions are exactly {@code log p(x_i | x_<i)} in the input order. */
+    public boolean attributionsAreConditionals() {
+        return kind != FlowKind.NSF_COUPLING && ordering == Ordering.NATURAL;
+    }
+
+    /** Hidden layer widths of one conditioner. */
+    public int[] hidden() {
+        int[] h = new int[hiddenLayers];
+        java.util.Arrays.fill(h, hiddenFeatures);
+        return h;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder with the defaults of each kind; {@link #setKind} is required. */
+    public static final class Builder {
+        private FlowKind kind;
+        private Integer layers;
+        private Integer hiddenFeatures;
+        private int hiddenLayers = 2;
+        private int bins = 8;
+        private double tailBound = 5.0;
+        private double minBinWidth = 1e-3;
+        private double minBinHeight = 1e-3;
+        private double minDerivative = 1e-3;
+        private double logScaleBound = 3.0;
+        private Ordering ordering;
+        private Normalization normalization = Normalization.NONE;
+        private long seed;
+
+        private Builder() {}
+
+        public Builder setKind(FlowKind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        public Builder optLayers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder optHiddenFeatures(int hiddenFeatures) {
+            this.hiddenFeatures = hiddenFeatures;
+            return this;
+        }
+
+        public Builder optHiddenLayers(int hiddenLayers) {
+            this.hiddenLayers = hiddenLayers;
+            return this;
+        }
+
+        public Builder optBins(int bins) {
+            this.bins = bins;
+            return this;
+        }
+
+        public Builder optTailBound(double tailBound) {
+            this.tailBound = tailBound;
+            return this;
+        }
+
+        public Builder optMinBinWidth(double minBinWidth) {
+            this.minBinWidth = minBinWidth;
+            return this;
+        }
+
+        public Builder optMinBinHeight(double minBinHeight) {
+            this.minBinHeight = minBinHeight;
+            return this;
+        }
+
+        public Builder optMinDerivative(double minDerivative) {
+            this.minDerivative = minDerivative;
+            return this;
+        }
+
+        public Builder optLogScaleBound(double logScaleBound) {
+            this.logScaleBound = logScaleBound;
+            return this;
+        }
+
+        public Builder optOrdering(Ordering ordering) {
+            this.ordering = ordering;
+            return this;
+        }
+
+        public Builder optNormalization(Normalization normalization) {
+            this.normalization = normalization;
+            return this;
+        }
+
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Validates and builds; defaults: MAF 5 layers x 2x128, NSF 4 layers x 2x64 with 8 bins on [-5, 5]. */
+        public FlowSpec build() {
+            if (kind == null) {
+                throw new FlowGuardException("expected a flow kind (setKind), got none");
+            }
+            boolean maf = kind == FlowKind.MAF;
+            int l = layers != null ? layers : maf ? 5 : 4;
+            int h = hiddenFeatures != null ? hiddenFeatures : maf ? 128 : 64;
+            Ordering o = ordering != null ? ordering : Ordering.REVERSE;
+            return new FlowSpec(kind, l, h, hiddenLayers, bins, tailBound, minBinWidth, minBinHeight, minDerivative,
+                    logScaleBound, o, normalization, seed);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.flowguard.model.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import io.flowguard.model.InvalidInputException;
+import io.flowguard.model.data.Matrix;
+import io.flowguard.model.flow.FeatureKind;
+import io.flowguard.model.flow.Flow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Mini-batch maximum likelihood: minimise {@code -1/B sum_b log p(x_b)} with AdamW, warm-up then cosine or
+ * polynomial decay, global gradient-norm clipping, uniform dequantisation of integer features, and early stopping on
+ * a held-out split with best-weights restore. Seeded: the same data, spec and options give the same weights on the
+ * same engine and thread count.
+ *
+ * <p>Native memory: every step runs in its own sub-manager and {@link NDScope}; nothing outlives a step except the
+ * parameters and the optimiser's moment buffers.
+ */
+public final class Trainer {
+
+    private static final int EVAL_BATCH = 8192;
+    private static final int INIT_ROWS = 4096;
+
+    private final TrainOptions options;
+    private final TrainingListener listener;
+
+    public Trainer(TrainOptions options, TrainingListener listener) {
+        this.options = options;
+        this.listener = listener;
+    }
+
+    /** Splits {@code data} (seeded) into fit and validation rows, then trains. */
+    public TrainingReport fit(Flow flow, Matrix data) {
+        int validationRows = Math.max(1, (int) Math.round(data.rows() * options.validationFraction()));
+        if (data.rows() - validationRows < 2) {
+            throw new InvalidInputException("expected at least " + (validationRows + 2)
+                    + " training rows for a validation split, got " + data.rows());
+        }
+        int[] perm = Matrix.permutation(data.rows(), options.seed() ^ 0x9E3779B97F4A7C15L);
+        int[] fitIdx = java.util.Arrays.copyOfRange(perm, validationRows, perm.length);
+        int[] valIdx = java.util.Arrays.copyOfRange(perm, 0, validationRows);
+        return fit(flow, data.selectRows(fitIdx), data.selectRows(valIdx));
+    }
+
+    /** Trains on {@code train}, early-stopping on {@code validation}; leaves the best weights in {@code flow}. */
+    public TrainingReport fit(Flow flow, Matrix train, Matrix validation) {
+        int d = flow.features();
+        if (train.cols() != d || validation.cols() != d) {
+            throw new InvalidInputException("expected " + d + " feature columns, got " + train.cols()
+                    + " (train) and " + validation.cols() + " (validation)");
+        }
+        train.requireFinite("training data");
+        validation.requireFinite("validation data");
+        boolean[] integer = options.dequantize() ? flow.schema().mask(FeatureKind.INTEGER) : new boolean[d];
+        SplittableRandom noise = new SplittableRandom(options.seed() ^ 0x2545F4914F6CDD1DL);
+        Matrix val = dequantized(validation, integer, new SplittableRandom(options.seed() ^ 0x632BE59BD9B4E019L));
+        int batch = Math.min(options.batchSize(), train.rows());
+        int stepsPerEpoch = Math.max(1, train.rows() / batch);
+        int totalSteps = stepsPerEpoch * options.maxEpochs();
+        LearningRateSchedule schedule = new LearningRateSchedule(options.schedule(), options.learningRate(),
+                (int) Math.round(options.warmupEpochs() * stepsPerEpoch), totalSteps,
+                options.minLearningRateFactor(), options.decayPower());
+
+        initializeFromData(flow, train, integer, noise);
+        List<Parameter> all = new ArrayList<>(flow.getParameters().values());
+        AdamW optimizer = new AdamW(flow.trainableParameters(), options.weightDecay(), options.clipNorm());
+        List<EpochStats> history = new ArrayList<>();
+        float[][] best = snapshot(all);
+        double bestNll = Double.POSITIVE_INFINITY;
+        int bestEpoch = 0;
+        double trainAtBest = Double.NaN;
+        int sinceBest = 0;
+        int skipped = 0;
+        int globalStep = 0;
+        String reason = "max-epochs";
+        long start = System.nanoTime();
+        float[] buffer = new float[batch * d];
+        try {
+            for (int epoch = 1; epoch <= options.maxEpochs(); epoch++) {
+                long epochStart = System.nanoTime();
+                int[] order = Matrix.permutation(train.rows(), options.seed() + 31L * epoch);
+                double lossSum = 0;
+                int lossSteps = 0;
+                for (int s = 0; s < stepsPerEpoch; s++) {
+                    fillBatch(train, order, s * batch, batch, integer, noise, buffer);
+                    double lr = schedule.at(globalStep++);
+                    double loss = step(flow, optimizer, buffer, batch, d, lr);
+                    if (Double.isFinite(loss)) {
+                        lossSum += loss;
+                        lossSteps++;
+                    } else {
+                        skipped++;
+                    }
+                }
+                double valNll = validationNll(flow, val);
+                boolean improved = valNll < bestNll - options.minImprovement();
+                double trainNll = lossSteps > 0 ? lossSum / lossSteps : Double.NaN;
+                if (improved) {
+                    best = snapshot(all);
+                    bestNll = valNll;
+                    bestEpoch = epoch;
+                    trainAtBest = trainNll;
+                    sinceBest = 0;
+                } else {
+                    sinceBest++;
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                double epochSeconds = (System.nanoTime() - epochStart) / 1e9;
+                EpochStats stats = new EpochStats(epoch, options.maxEpochs(), trainNll, valNll,
+                        schedule.at(globalStep - 1), stepsPerEpoch * (double) batch / epochSeconds, seconds, improved);
+                history.add(stats);
+                listener.onEpoch(stats);
+                if (sinceBest >= options.patience()) {
+                    reason = "early-stop";
+                    break;
+                }
+                if (options.maxSeconds() > 0 && seconds >= options.maxSeconds()) {
+                    reason = "time-budget";
+                    break;
+                }
+            }
+        } finally {
+            optimizer.close();
+        }
+        restore(all, best);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double events = (double) history.size() * stepsPerEpoch * batch;
+        return new TrainingReport(history, bestEpoch, bestNll, trainAtBest, train.rows(), validation.rows(), seconds,
+                events / seconds, reason, skipped);
+    }
+
+    /** One optimiser step; returns the batch NLL (NaN if the step was skipped). */
+    private static double step(Flow flow, AdamW optimizer, float[] buffer, int batch, int d, double lr) {
+        try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = manager.create(buffer, new Shape(batch, d));
+            NDArray loss;
+            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                loss = flow.evaluate(x, true).logProb().mean().neg();
+                collector.backward(loss);
+            }
+            double value = loss.getFloat();
+            double norm = optimizer.gradientNorm();
+            if (!Double.isFinite(value) || !Double.isFinite(norm)) {
+                optimizer.discardGradients();
+                return Double.NaN;
+            }
+            optimizer.update(lr, norm);
+            return value;
+        }
+    }
+
+    private static void initializeFromData(Flow flow, Matrix train, boolean[] integer, SplittableRandom noise) {
+        int rows = Math.min(INIT_ROWS, train.rows());
+        int[] idx = Matrix.permutation(train.rows(), 17L);
+        Matrix sample = dequantized(train.selectRows(java.util.Arrays.copyOf(idx, rows)), integer, noise);
+        try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            flow.initializeFromData(manager.create(sample.values(), new Shape(rows, train.cols())));
+        }
+    }
+
+    /** Mean NLL per event in inference mode. */
+    public static double validationNll(Flow flow, Matrix data) {
+        double sum = 0;
+        for (int from = 0; from < data.rows(); from += EVAL_BATCH) {
+            int to = Math.min(data.rows(), from + EVAL_BATCH);
+            Matrix part = data.slice(from, to);
+            try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray x = manager.create(part.values(), new Shape(part.rows(), part.cols()));
+                sum += flow.logProb(x).sum().getFloat();
+            }
+        }
+        return -sum / data.rows();
+    }
+
+    private static void fillBatch(Matrix data, int[] order, int from, int batch, boolean[] integer,
+            SplittableRandom noise, float[] out) {
+        int d = data.cols();
+        float[] v = data.values();
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(v, order[from + b] * d, out, b * d, d);
+            for (int j = 0; j < d; j++) {
+                if (integer[j]) {
+                    out[b * d + j] += (float) (noise.nextDouble() - 0.5);
+                }
+            }
+        }
+    }
+
+    static Matrix dequantized(Matrix data, boolean[] integer, SplittableRandom noise) {
+        float[] v = data.values().clone();
+        int d = data.cols();
+        for (int i = 0; i < v.length; i++) {
+            if (integer[i % d]) {
+                v[i] += (float) (noise.nextDouble() - 0.5);
+            }
+        }
+        return new Matrix(data.rows(), d, v);
+    }
+
+    private static float[][] snapshot(List<Parameter> parameters) {
+        float[][] out = new float[parameters.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = parameters.get(i).getArray().toFloatArray();
+        }
+        return out;
+    }
+
+    private static void restore(List<Parameter> parameters, float[][] values) {
+        for (int i = 0; i < values.length; i++) {
+            parameters.get(i).getArray().set(values[i]);
+        }
+    }
+}
