@@ -1,7 +1,10 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import io.flowguard.model.nn.Tensors;
 
 /**
  * Activation normalisation (Kingma and Dhariwal, "Glow", NeurIPS 2018): {@code z = (x - b) exp(-s)},
@@ -40,9 +43,10 @@ public final class ActNorm extends BijectorBlock {
     public Transformed initializeFromData(NDArray x) {
         checkInput(x);
         NDArray mean = x.mean(new int[] {0});
-        NDArray std = x.sub(mean).square().mean(new int[] {0}).sqrt().maximum(MIN_STD);
-        shift.getArray().set(mean.toFloatArray());
-        logScale.getArray().set(std.log().toFloatArray());
+        NDArray std = x.sub(mean).square().mean(new int[] {0}).sqrt();
+        std = atLeast(std, MIN_STD);
+        Tensors.assign(shift.getArray(), mean.toFloatArray());
+        Tensors.assign(logScale.getArray(), std.log().toFloatArray());
         return forward(x, false);
     }
 }

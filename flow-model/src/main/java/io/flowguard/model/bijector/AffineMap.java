@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import io.flowguard.model.FlowGuardException;
@@ -32,7 +34,7 @@ public final class AffineMap implements MonotoneTransform {
     private NDArray[] shiftAndLogScale(NDArray params) {
         NDList parts = params.split(2, 1);
         NDArray shift = parts.get(0);
-        NDArray logScale = parts.get(1).div(logScaleBound).tanh().mul(logScaleBound);
+        NDArray logScale = times(over(parts.get(1), logScaleBound).tanh(), logScaleBound);
         return new NDArray[] {shift, logScale};
     }
 

@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.nn.Parameter;
@@ -13,7 +15,7 @@ import ai.djl.nn.Parameter;
 public final class ArcSinh extends BijectorBlock {
 
     private static final byte VERSION = 1;
-    private static final float LOG_TWO = (float) Math.log(2);
+    private static final float LOG_TWO = (float) StrictMath.log(2);
     private static final float LARGE = 1e8f;
     /** sinh overflows float32 just above 89. */
     private static final float MAX_SINH_ARGUMENT = 88f;
@@ -29,8 +31,8 @@ public final class ArcSinh extends BijectorBlock {
     public Transformed forward(NDArray x, boolean training) {
         checkInput(x);
         NDArray m = mask.getArray();
-        NDArray y = asinh(x).mul(m).add(x.mul(m.neg().add(1)));
-        NDArray logDet = x.square().add(1).log().mul(-0.5f).mul(m);
+        NDArray y = asinh(x).mul(m).add(x.mul(minusFrom(1, m)));
+        NDArray logDet = times(plus(x.square(), 1).log(), -0.5).mul(m);
         return new Transformed(y, logDet);
     }
 
@@ -41,9 +43,9 @@ public final class ArcSinh extends BijectorBlock {
      */
     static NDArray asinh(NDArray x) {
         NDArray a = x.abs();
-        NDArray small = a.minimum(LARGE);
-        NDArray near = small.add(small.square().add(1).sqrt()).log();
-        NDArray far = a.maximum(LARGE).log().add(LOG_TWO);
+        NDArray small = atMost(a, LARGE);
+        NDArray near = small.add(plus(small.square(), 1).sqrt()).log();
+        NDArray far = plus(atLeast(a, LARGE).log(), LOG_TWO);
         return NDArrays.where(a.gt(LARGE), far, near).mul(x.sign());
     }
 
@@ -51,10 +53,10 @@ public final class ArcSinh extends BijectorBlock {
     public Transformed inverse(NDArray y) {
         checkInput(y);
         NDArray m = mask.getArray();
-        NDArray x = y.clip(-MAX_SINH_ARGUMENT, MAX_SINH_ARGUMENT).sinh().mul(m).add(y.mul(m.neg().add(1)));
+        NDArray x = y.clip(-MAX_SINH_ARGUMENT, MAX_SINH_ARGUMENT).sinh().mul(m).add(y.mul(minusFrom(1, m)));
         NDArray a = y.abs();
         // log cosh y = |y| + log(1 + e^{-2|y|}) - log 2, without overflow for large |y|
-        NDArray logCosh = a.add(a.mul(-2).exp().add(1).log()).sub(LOG_TWO);
+        NDArray logCosh = minus(a.add(plus(times(a, -2).exp(), 1).log()), LOG_TWO);
         return new Transformed(x, logCosh.mul(m));
     }
 }

@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 
@@ -38,17 +40,17 @@ public final class BatchNormTransform extends BijectorBlock {
         NDArray var;
         if (training) {
             mean = x.mean(new int[] {0});
-            var = x.sub(mean).square().mean(new int[] {0}).add(EPS);
+            var = plus(x.sub(mean).square().mean(new int[] {0}), EPS);
             NDArray rm = runningMean.getArray();
             NDArray rv = runningVar.getArray();
-            rm.muli(1 - MOMENTUM).addi(mean.stopGradient().mul(MOMENTUM));
-            rv.muli(1 - MOMENTUM).addi(var.stopGradient().mul(MOMENTUM));
+            rm.muli(constant(rm, 1 - MOMENTUM)).addi(times(mean.stopGradient(), MOMENTUM));
+            rv.muli(constant(rv, 1 - MOMENTUM)).addi(times(var.stopGradient(), MOMENTUM));
         } else {
             mean = runningMean.getArray();
-            var = runningVar.getArray().add(EPS);
+            var = plus(runningVar.getArray(), EPS);
         }
         NDArray g = logGamma.getArray();
-        NDArray logStd = var.log().mul(0.5f);
+        NDArray logStd = times(var.log(), 0.5);
         NDArray scale = g.sub(logStd);
         NDArray z = x.sub(mean).mul(scale.exp()).add(beta.getArray());
         return new Transformed(z, scale);
@@ -57,8 +59,8 @@ public final class BatchNormTransform extends BijectorBlock {
     @Override
     public Transformed inverse(NDArray y) {
         checkInput(y);
-        NDArray var = runningVar.getArray().add(EPS);
-        NDArray negScale = var.log().mul(0.5f).sub(logGamma.getArray());
+        NDArray var = plus(runningVar.getArray(), EPS);
+        NDArray negScale = times(var.log(), 0.5).sub(logGamma.getArray());
         NDArray x = y.sub(beta.getArray()).mul(negScale.exp()).add(runningMean.getArray());
         return new Transformed(x, negScale);
     }

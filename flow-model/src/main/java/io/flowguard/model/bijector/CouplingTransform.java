@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -47,7 +49,7 @@ public final class CouplingTransform extends BijectorBlock {
                 t[i] = transformed[i] ? 1f : 0f;
             }
             transformMask = manager.create(t, new Shape(features)).toType(dataType, false);
-            keepMask = transformMask.neg().add(1);
+            keepMask = minusFrom(1, transformMask);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -45,7 +47,7 @@ public final class PassThrough extends BijectorBlock {
                 a[i] = active[i] ? 1f : 0f;
             }
             activeMask = manager.create(a, new Shape(features)).toType(dataType, false);
-            inactiveMask = activeMask.neg().add(1);
+            inactiveMask = minusFrom(1, activeMask);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.flowguard.model.bijector;
 
+import static io.flowguard.model.nn.Scalars.*;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
@@ -77,17 +79,17 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         NDArray p = params.reshape(batch, parameterCount(), features).transpose(0, 2, 1);
         NDArray[] xw = cumulative(p.get("..., 0:" + bins), minBinWidth);
         NDArray[] yh = cumulative(p.get("..., " + bins + ":" + (2 * bins)), minBinHeight);
-        NDArray interior = Activation.softPlus(p.get("..., " + (2 * bins) + ":")).add(minDerivative);
+        NDArray interior = plus(Activation.softPlus(p.get("..., " + (2 * bins) + ":")), minDerivative);
         NDArray derivatives = interior.pad(new Shape(1, 1), 1.0);
         return new Knots(xw[0], xw[1], yh[0], yh[1], derivatives);
     }
 
     /** Softmax with a floor, then knot positions on [-B, B] with exact end points; returns {knots, bin sizes}. */
     private NDArray[] cumulative(NDArray unnormalised, float minSize) {
-        NDArray sizes = unnormalised.softmax(-1).mul(1 - minSize * bins).add(minSize);
+        NDArray sizes = plus(times(unnormalised.softmax(-1), 1 - minSize * bins), minSize);
         NDArray inner = sizes.cumSum(2).get("..., :" + (bins - 1));
         NDArray unit = inner.pad(new Shape(1, 0), 0.0).pad(new Shape(0, 1), 1.0);
-        NDArray positions = unit.mul(2 * bound).sub(bound);
+        NDArray positions = minus(times(unit, 2 * bound), bound);
         return new NDArray[] {positions, positions.diff(1, 2)};
     }
 
@@ -111,17 +113,19 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         NDArray yk = k.ys().gather(idx, 2).squeeze(2);
         NDArray hk = k.heights().gather(idx, 2).squeeze(2);
         NDArray dk = k.derivatives().gather(idx, 2).squeeze(2);
-        NDArray dk1 = k.derivatives().gather(idx.add(1), 2).squeeze(2);
+        NDArray dk1 = k.derivatives().gather(plus(idx, 1), 2).squeeze(2);
         NDArray sk = hk.div(wk);
         NDArray theta = xc.sub(xk).div(wk);
-        NDArray oneMinus = theta.neg().add(1);
+        NDArray oneMinus = minusFrom(1, theta);
         NDArray mixed = theta.mul(oneMinus);
         NDArray thetaSq = theta.square();
         NDArray numerator = hk.mul(sk.mul(thetaSq).add(dk.mul(mixed)));
-        NDArray denominator = sk.add(dk1.add(dk).sub(sk.mul(2)).mul(mixed));
+        NDArray denominator = sk.add(dk1.add(dk).sub(sk.add(sk)).mul(mixed));
         NDArray y = yk.add(numerator.div(denominator));
-        NDArray slope = sk.square().mul(dk1.mul(thetaSq).add(sk.mul(mixed).mul(2)).add(dk.mul(oneMinus.square())));
-        NDArray logDet = slope.log().sub(denominator.log().mul(2));
+        NDArray skMixed = sk.mul(mixed);
+        NDArray slope = sk.square().mul(dk1.mul(thetaSq).add(skMixed).add(skMixed).add(dk.mul(oneMinus.square())));
+        NDArray logDenominator = denominator.log();
+        NDArray logDet = slope.log().sub(logDenominator).sub(logDenominator);
         return new Transformed(NDArrays.where(inside, y, x), NDArrays.where(inside, logDet, logDet.zerosLike()));
     }
 
@@ -138,21 +142,23 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         NDArray yk = k.ys().gather(idx, 2).squeeze(2);
         NDArray hk = k.heights().gather(idx, 2).squeeze(2);
         NDArray dk = k.derivatives().gather(idx, 2).squeeze(2);
-        NDArray dk1 = k.derivatives().gather(idx.add(1), 2).squeeze(2);
+        NDArray dk1 = k.derivatives().gather(plus(idx, 1), 2).squeeze(2);
         NDArray sk = hk.div(wk);
         NDArray dy = yc.sub(yk);
-        NDArray curvature = dk1.add(dk).sub(sk.mul(2));
+        NDArray curvature = dk1.add(dk).sub(sk.add(sk));
         NDArray a = hk.mul(sk.sub(dk)).add(dy.mul(curvature));
         NDArray b = hk.mul(dk).sub(dy.mul(curvature));
         NDArray c = sk.mul(dy).neg();
-        NDArray discriminant = b.square().sub(a.mul(c).mul(4)).maximum(0f);
-        NDArray theta = c.mul(2).div(b.neg().sub(discriminant.sqrt()));
+        NDArray discriminant = atLeast(b.square().sub(times(a.mul(c), 4)), 0);
+        NDArray theta = c.add(c).div(b.neg().sub(discriminant.sqrt()));
         NDArray x = theta.mul(wk).add(xk);
-        NDArray oneMinus = theta.neg().add(1);
+        NDArray oneMinus = minusFrom(1, theta);
         NDArray mixed = theta.mul(oneMinus);
         NDArray denominator = sk.add(curvature.mul(mixed));
-        NDArray slope = sk.square().mul(dk1.mul(theta.square()).add(sk.mul(mixed).mul(2)).add(dk.mul(oneMinus.square())));
-        NDArray logDet = denominator.log().mul(2).sub(slope.log());
+        NDArray skMixed = sk.mul(mixed);
+        NDArray slope = sk.square().mul(dk1.mul(theta.square()).add(skMixed).add(skMixed).add(dk.mul(oneMinus.square())));
+        NDArray logDenominator = denominator.log();
+        NDArray logDet = logDenominator.add(logDenominator).sub(slope.log());
         return new Transformed(NDArrays.where(inside, x, y), NDArrays.where(inside, logDet, logDet.zerosLike()));
     }
 }

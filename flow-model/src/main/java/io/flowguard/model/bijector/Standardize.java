@@ -25,7 +25,7 @@ public final class Standardize extends BijectorBlock {
                 throw new FlowGuardException("expected a finite centre and a finite scale > 0 for feature " + i
                         + ", got centre " + centre[i] + " and scale " + scale[i]);
             }
-            logs[i] = (float) Math.log(scale[i]);
+            logs[i] = (float) StrictMath.log(scale[i]);
         }
         this.centre = buffer("centre", centre);
         this.logScale = buffer("logScale", logs);

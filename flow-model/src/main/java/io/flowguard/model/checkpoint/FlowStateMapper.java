@@ -7,6 +7,7 @@ import ai.djl.util.Pair;
 import io.flowguard.model.FlowGuardException;
 import io.flowguard.model.flow.Flow;
 import io.flowguard.model.flow.FlowFactory;
+import io.flowguard.model.nn.Tensors;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,7 +53,7 @@ public final class FlowStateMapper {
                 throw new CheckpointException(source + ": incompatible checkpoint: expected parameter '"
                         + p.getKey() + "' of shape " + target.getShape() + ", got " + Arrays.toString(t.shape()));
             }
-            target.set(t.values());
+            Tensors.assign(target, t.values());
             unused.remove(p.getKey());
         }
         if (!unused.isEmpty()) {

@@ -113,7 +113,7 @@ public record FeatureSchema(List<FeatureSpec> features) {
     }
 
     static double asinh(double x) {
-        return Math.copySign(Math.log(Math.abs(x) + Math.sqrt(x * x + 1)), x);
+        return Math.copySign(StrictMath.log(Math.abs(x) + Math.sqrt(x * x + 1)), x);
     }
 
     /** Linear-interpolation quantile of sorted data. */
@@ -145,7 +145,7 @@ public record FeatureSchema(List<FeatureSpec> features) {
             m2 /= v.length;
             m3 /= v.length;
             m4 /= v.length;
-            double skew = m2 > 0 ? m3 / Math.pow(m2, 1.5) : 0;
+            double skew = m2 > 0 ? m3 / StrictMath.pow(m2, 1.5) : 0;
             double kurt = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
             return new Moments(mean, m2, skew, kurt);
         }

@@ -69,7 +69,7 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
         private Integer hiddenFeatures;
         private int hiddenLayers = 2;
         private int bins = 8;
-        private double tailBound = 5.0;
+        private double tailBound = 8.0;
         private double minBinWidth = 1e-3;
         private double minBinHeight = 1e-3;
         private double minDerivative = 1e-3;

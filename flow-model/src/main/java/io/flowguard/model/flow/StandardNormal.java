@@ -1,5 +1,8 @@
 package io.flowguard.model.flow;
 
+import static io.flowguard.model.nn.Scalars.minus;
+import static io.flowguard.model.nn.Scalars.times;
+
 import ai.djl.ndarray.NDArray;
 import java.util.random.RandomGenerator;
 
@@ -7,11 +10,11 @@ import java.util.random.RandomGenerator;
 public final class StandardNormal implements BaseDistribution {
 
     public static final String NAME = "standard-normal";
-    private static final float HALF_LOG_TWO_PI = (float) (0.5 * Math.log(2 * Math.PI));
+    private static final float HALF_LOG_TWO_PI = (float) (0.5 * StrictMath.log(2 * Math.PI));
 
     @Override
     public NDArray logDensity(NDArray z) {
-        return z.square().mul(-0.5f).sub(HALF_LOG_TWO_PI);
+        return minus(times(z.square(), -0.5), HALF_LOG_TWO_PI);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.flowguard.model.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
+import io.flowguard.model.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,7 +49,7 @@ final class AdamW {
     void update(double lr, double gradientNorm) {
         step++;
         float rescale = gradientNorm > clipNorm ? (float) (clipNorm / gradientNorm) : 1f;
-        double biasCorrection = Math.sqrt(1 - Math.pow(BETA2, step)) / (1 - Math.pow(BETA1, step));
+        double biasCorrection = StrictMath.sqrt(1 - StrictMath.pow(BETA2, step)) / (1 - StrictMath.pow(BETA1, step));
         for (int i = 0; i < parameters.size(); i++) {
             NDArray weight = parameters.get(i).getArray();
             NDArray grad = weight.getGradient();
@@ -58,11 +59,13 @@ final class AdamW {
         }
     }
 
-    /** Drops the current gradients without updating (after a non-finite loss). */
+    /**
+     * Drops the current gradients without updating (after a non-finite loss or gradient). They are overwritten with
+     * zeros in place: multiplying by zero would keep NaN (NaN * 0 = NaN) and poison every later step.
+     */
     void discardGradients() {
         for (Parameter p : parameters) {
-            NDArray grad = p.getArray().getGradient();
-            grad.muli(0);
+            Tensors.zero(p.getArray().getGradient());
         }
     }
 

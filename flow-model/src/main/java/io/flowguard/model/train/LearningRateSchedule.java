@@ -22,7 +22,7 @@ public record LearningRateSchedule(Kind kind, double base, int warmupSteps, int 
         double span = Math.max(1, totalSteps - warmupSteps);
         double t = Math.min(1.0, (step - warmupSteps) / span);
         double min = base * minFactor;
-        double shape = kind == Kind.COSINE ? 0.5 * (1 + Math.cos(Math.PI * t)) : Math.pow(1 - t, power);
+        double shape = kind == Kind.COSINE ? 0.5 * (1 + StrictMath.cos(Math.PI * t)) : StrictMath.pow(1 - t, power);
         return min + (base - min) * shape;
     }
 }

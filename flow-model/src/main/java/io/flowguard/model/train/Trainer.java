@@ -10,6 +10,7 @@ import io.flowguard.model.InvalidInputException;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.flow.FeatureKind;
 import io.flowguard.model.flow.Flow;
+import io.flowguard.model.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,6 +39,15 @@ public final class Trainer {
 
     /** Splits {@code data} (seeded) into fit and validation rows, then trains. */
     public TrainingReport fit(Flow flow, Matrix data) {
+        Matrix[] parts = split(data, options);
+        return fit(flow, parts[0], parts[1]);
+    }
+
+    /**
+     * The seeded split {@link #fit(Flow, Matrix)} uses: {@code [fit rows, validation rows]}, the validation share
+     * being {@link TrainOptions#validationFraction()}.
+     */
+    public static Matrix[] split(Matrix data, TrainOptions options) {
         int validationRows = Math.max(1, (int) Math.round(data.rows() * options.validationFraction()));
         if (data.rows() - validationRows < 2) {
             throw new InvalidInputException("expected at least " + (validationRows + 2)
@@ -46,7 +56,7 @@ public final class Trainer {
         int[] perm = Matrix.permutation(data.rows(), options.seed() ^ 0x9E3779B97F4A7C15L);
         int[] fitIdx = java.util.Arrays.copyOfRange(perm, validationRows, perm.length);
         int[] valIdx = java.util.Arrays.copyOfRange(perm, 0, validationRows);
-        return fit(flow, data.selectRows(fitIdx), data.selectRows(valIdx));
+        return new Matrix[] {data.selectRows(fitIdx), data.selectRows(valIdx)};
     }
 
     /** Trains on {@code train}, early-stopping on {@code validation}; leaves the best weights in {@code flow}. */
@@ -217,7 +227,7 @@ public final class Trainer {
 
     private static void restore(List<Parameter> parameters, float[][] values) {
         for (int i = 0; i < values.length; i++) {
-            parameters.get(i).getArray().set(values[i]);
+            Tensors.assign(parameters.get(i).getArray(), values[i]);
         }
     }
 }

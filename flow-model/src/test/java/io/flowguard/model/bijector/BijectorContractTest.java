@@ -66,8 +66,8 @@ class BijectorContractTest {
                 new Case("BatchNorm, inference mode", 3, 2.0, m -> {
                     BatchNormTransform b = new BatchNormTransform(3);
                     randomized(b, m, 0.8, 18);
-                    b.getParameters().get("runningMean").getArray().set(new float[] {0.5f, -1f, 2f});
-                    b.getParameters().get("runningVar").getArray().set(new float[] {0.25f, 4f, 1.5f});
+                    b.getParameters().get("runningMean").getArray().set(new ai.djl.ndarray.index.NDIndex("..."), m.create(new float[] {0.5f, -1f, 2f}));
+                    b.getParameters().get("runningVar").getArray().set(new ai.djl.ndarray.index.NDIndex("..."), m.create(new float[] {0.25f, 4f, 1.5f}));
                     return b;
                 }),
                 new Case("PassThrough(MAF), last coordinate inactive", 4, 1.5, m -> randomized(

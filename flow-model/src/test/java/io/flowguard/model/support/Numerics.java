@@ -99,7 +99,7 @@ public final class Numerics {
             for (int i = 0; i < v.length; i++) {
                 v[i] = (float) ((2 * r.nextDouble() - 1) * bound);
             }
-            a.set(v);
+            io.flowguard.model.nn.Tensors.assign(a, v);
         }
     }
 

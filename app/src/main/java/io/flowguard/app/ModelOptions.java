@@ -1,0 +1,126 @@
+package io.flowguard.app;
+
+import io.flowguard.model.flow.FlowKind;
+import io.flowguard.model.flow.FlowSpec;
+import io.flowguard.model.flow.Normalization;
+import io.flowguard.model.flow.Ordering;
+import io.flowguard.model.train.TrainOptions;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** Model and training options shared by train, eval and demo. Unset options keep the library's defaults. */
+public final class ModelOptions {
+
+    @Option(names = "--model", paramLabel = "maf|nsf|nsf-coupling", defaultValue = "maf",
+            description = "Flow family (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--layers", description = "Number of flow layers (MAF default 5, NSF 4).")
+    Integer layers;
+
+    @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF default 128, NSF 64).")
+    Integer hidden;
+
+    @Option(names = "--hidden-layers", description = "Hidden layers per conditioner (default 2).")
+    Integer hiddenLayers;
+
+    @Option(names = "--bins", description = "Spline bins K (NSF, default 8).")
+    Integer bins;
+
+    @Option(names = "--tail-bound", description = "Spline interval [-B, B] in standardised units (NSF, default 8).")
+    Double tailBound;
+
+    @Option(names = "--ordering", paramLabel = "natural|reverse|random",
+            description = "Variable order between layers (default reverse).")
+    String ordering;
+
+    @Option(names = "--normalization", paramLabel = "none|actnorm|batchnorm",
+            description = "Normalisation bijector between layers (default none).")
+    String normalization;
+
+    @Option(names = "--epochs", description = "Upper bound on epochs (default 200; early stopping ends sooner).")
+    Integer epochs;
+
+    @Option(names = "--batch-size", description = "Events per optimiser step (default 512).")
+    Integer batchSize;
+
+    @Option(names = "--lr", description = "Peak learning rate (default 1e-3).")
+    Double learningRate;
+
+    @Option(names = "--patience", description = "Epochs without validation improvement before stopping (15).")
+    Integer patience;
+
+    @Option(names = "--max-seconds", description = "Wall-clock training budget in seconds (default none).")
+    Double maxSeconds;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed for weights, splits and shuffling.")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "auto|cpu|gpu|gpu:N",
+            description = "Compute device (default: GPU when the engine sees one, else CPU).")
+    String device;
+
+    FlowKind kind() {
+        return switch (model.toLowerCase(Locale.ROOT)) {
+            case "maf" -> FlowKind.MAF;
+            case "nsf" -> FlowKind.NSF;
+            case "nsf-coupling" -> FlowKind.NSF_COUPLING;
+            default -> throw new UserError("--model: expected maf, nsf or nsf-coupling, got '" + model + "'");
+        };
+    }
+
+    FlowSpec spec(long seed) {
+        FlowSpec.Builder b = FlowSpec.builder().setKind(kind()).optSeed(seed);
+        if (layers != null) {
+            b.optLayers(layers);
+        }
+        if (hidden != null) {
+            b.optHiddenFeatures(hidden);
+        }
+        if (hiddenLayers != null) {
+            b.optHiddenLayers(hiddenLayers);
+        }
+        if (bins != null) {
+            b.optBins(bins);
+        }
+        if (tailBound != null) {
+            b.optTailBound(tailBound);
+        }
+        if (ordering != null) {
+            b.optOrdering(parse(Ordering.class, "--ordering", ordering));
+        }
+        if (normalization != null) {
+            b.optNormalization(parse(Normalization.class, "--normalization", normalization));
+        }
+        return b.build();
+    }
+
+    TrainOptions train(long seed) {
+        TrainOptions.Builder b = TrainOptions.builder().optSeed(seed);
+        if (epochs != null) {
+            b.optMaxEpochs(epochs);
+        }
+        if (batchSize != null) {
+            b.optBatchSize(batchSize);
+        }
+        if (learningRate != null) {
+            b.optLearningRate(learningRate);
+        }
+        if (patience != null) {
+            b.optPatience(patience);
+        }
+        if (maxSeconds != null) {
+            b.optMaxSeconds(maxSeconds);
+        }
+        return b.build();
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String option, String value) {
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(option + ": expected one of " + java.util.Arrays.toString(type.getEnumConstants())
+                    .toLowerCase(Locale.ROOT) + ", got '" + value + "'");
+        }
+    }
+}
