@@ -103,16 +103,20 @@ final class DemoCommand implements Callable<Integer> {
         int[][] verdicts = new int[kinds][Verdict.values().length];
         Verdict[] v = new Verdict[test.length];
         for (int i = 0; i < test.length; i++) {
-            v[i] = policy.judge(scores.logLikelihood(i), c);
+            v[i] = policy.judge(scores, i, c);
             total[test[i].kind().ordinal()]++;
             verdicts[test[i].kind().ordinal()][v[i].ordinal()]++;
         }
-        o.printf("%-20s %7s %13s %19s %9s%n", "readings", "count", "low density", "too-typical guard", "flagged");
+        o.printf("%-20s %7s %14s %13s %19s %9s%n", "readings", "count", "median log p", "low density",
+                "too-typical guard", "flagged");
         for (Kind k : Kind.values()) {
             int[] row = verdicts[k.ordinal()];
+            double median = median(IntStream.range(0, test.length).filter(i -> test[i].kind() == k)
+                    .mapToDouble(scores::logLikelihood).toArray());
             int flagged = row[Verdict.LOW_DENSITY.ordinal()] + row[Verdict.ATYPICALLY_HIGH_DENSITY.ordinal()];
-            o.printf(Locale.ROOT, "%-20s %7d %13d %19d %8.1f%%%n", k.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                    total[k.ordinal()], row[Verdict.LOW_DENSITY.ordinal()],
+            o.printf(Locale.ROOT, "%-20s %7d %14.2f %13d %19d %8.1f%%%n",
+                    k.name().toLowerCase(Locale.ROOT).replace('_', ' '), total[k.ordinal()], median,
+                    row[Verdict.LOW_DENSITY.ordinal()],
                     row[Verdict.ATYPICALLY_HIGH_DENSITY.ordinal()],
                     total[k.ordinal()] == 0 ? 0 : 100.0 * flagged / total[k.ordinal()]);
         }
@@ -135,6 +139,14 @@ final class DemoCommand implements Callable<Integer> {
                             test[i].kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), scores.logLikelihood(i),
                             scores.typicality(i), names[f], scores.contribution(i, f));
                 });
+    }
+
+    private static double median(double[] v) {
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static Matrix rows(Reading[] readings) {

@@ -48,6 +48,8 @@ final class EvalCommand implements Callable<Integer> {
             throw new UserError("--train-fraction: expected a value in (0, 1), got " + trainFraction);
         }
         var err = System.err;
+        model.spec(0);
+        model.train(0);
         CsvTable table = CsvTable.read(data, null, labelColumn);
         Matrix all = table.features();
         String dataset = data.getFileName().toString().replaceFirst("\\.csv(\\.gz)?$", "");

@@ -64,7 +64,7 @@ final class ScoreCommand implements Callable<Integer> {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
                 AlertPolicy.Verdict v = scorer.calibration() == null ? AlertPolicy.Verdict.NORMAL
-                        : policy.judge(batch.logLikelihood(i), scorer.calibration());
+                        : policy.judge(batch, i, scorer.calibration());
                 alerts[v.ordinal()]++;
                 line.setLength(0);
                 line.append(i + 1).append(',').append((float) batch.logLikelihood(i)).append(',')

@@ -40,12 +40,14 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var err = System.err;
+        var spec = model.spec(model.seed);
+        var options = model.train(model.seed);
         CsvTable table = CsvTable.read(data, columns, labelColumn);
         err.printf(Locale.ROOT, "read %,d rows x %d features from %s%n", table.features().rows(),
                 table.features().cols(), data);
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
-            ModelFitter.Fitted fitted = ModelFitter.fit(table.features(), table.names(), model.spec(model.seed),
-                    PreprocessingOptions.defaults(), model.train(model.seed), Progress.epochs(err, ""), manager,
+            ModelFitter.Fitted fitted = ModelFitter.fit(table.features(), table.names(), spec,
+                    PreprocessingOptions.defaults(), options, Progress.epochs(err, ""), manager,
                     data.getFileName().toString());
             Manifest saved = Checkpoints.save(out, fitted.flow(), fitted.manifest());
             var r = fitted.report();

@@ -15,6 +15,8 @@ public record FeatureSchema(List<FeatureSpec> features) {
     /** Largest integer a float32 holds exactly; beyond it "integer-valued" says nothing. */
     private static final double FLOAT_EXACT_INTEGER = 1 << 24;
     private static final double DEQUANTIZATION_VARIANCE = 1.0 / 12.0;
+    private static final double LATTICE_TOLERANCE = 1e-2;
+    private static final double MAX_LATTICE_POINTS = 1e6;
     private static final double CONSTANT_RELATIVE_SCALE = 1e-3;
 
     public FeatureSchema {
@@ -40,6 +42,15 @@ public record FeatureSchema(List<FeatureSpec> features) {
         boolean[] out = new boolean[size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = features.get(i).kind() == kind;
+        }
+        return out;
+    }
+
+    /** Each feature's lattice step (0 for non-discrete features): the dequantisation noise widths. */
+    public float[] quanta() {
+        float[] out = new float[size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = features.get(i).quantum();
         }
         return out;
     }
@@ -80,10 +91,11 @@ public record FeatureSchema(List<FeatureSpec> features) {
         if (min == max) {
             double scale = integral ? Math.sqrt(DEQUANTIZATION_VARIANCE)
                     : CONSTANT_RELATIVE_SCALE * Math.max(1.0, Math.abs(min));
-            return new FeatureSpec(name, FeatureKind.CONSTANT, (float) min, (float) scale, false, 0f, 1f);
+            return new FeatureSpec(name, FeatureKind.CONSTANT, 0f, (float) min, (float) scale, false, 0f, 1f);
         }
-        FeatureKind kind = integral && options.dequantize() ? FeatureKind.INTEGER : FeatureKind.CONTINUOUS;
-        double extraVariance = kind == FeatureKind.INTEGER ? DEQUANTIZATION_VARIANCE : 0.0;
+        double quantum = options.dequantize() ? latticeStep(v, min, max) : 0;
+        FeatureKind kind = quantum > 0 ? FeatureKind.DISCRETE : FeatureKind.CONTINUOUS;
+        double extraVariance = quantum * quantum * DEQUANTIZATION_VARIANCE;
         Moments m = Moments.of(v);
         boolean heavy = switch (options.heavyTail()) {
             case ALWAYS -> true;
@@ -93,7 +105,7 @@ public record FeatureSchema(List<FeatureSpec> features) {
         };
         if (!heavy) {
             double std = Math.sqrt(m.variance() + extraVariance);
-            return new FeatureSpec(name, kind, (float) m.mean(), (float) std, false, 0f, 1f);
+            return new FeatureSpec(name, kind, (float) quantum, (float) m.mean(), (float) std, false, 0f, 1f);
         }
         double[] sorted = v.clone();
         Arrays.sort(sorted);
@@ -108,8 +120,34 @@ public record FeatureSchema(List<FeatureSpec> features) {
         }
         Moments post = Moments.of(compressed);
         double postScale = post.variance() > 0 ? Math.sqrt(post.variance()) : 1.0;
-        return new FeatureSpec(name, kind, (float) median, (float) scale, true, (float) post.mean(),
+        return new FeatureSpec(name, kind, (float) quantum, (float) median, (float) scale, true, (float) post.mean(),
                 (float) postScale);
+    }
+
+    /**
+     * The step of the lattice {@code min + k * step} that holds every value, when there is one and values repeat
+     * (integers, counts, standardised integer data); 0 for continuous features. The step is the smallest gap
+     * between distinct values, and every value must sit within 1% of a step of a lattice point.
+     */
+    static double latticeStep(double[] v, double min, double max) {
+        double[] distinct = Arrays.stream(v).sorted().distinct().toArray();
+        if (distinct.length >= v.length) {
+            return 0;
+        }
+        double step = Double.POSITIVE_INFINITY;
+        for (int i = 1; i < distinct.length; i++) {
+            step = Math.min(step, distinct[i] - distinct[i - 1]);
+        }
+        if (!(step > 0) || (max - min) / step > MAX_LATTICE_POINTS) {
+            return 0;
+        }
+        for (double x : distinct) {
+            double k = (x - min) / step;
+            if (Math.abs(k - Math.rint(k)) > LATTICE_TOLERANCE) {
+                return 0;
+            }
+        }
+        return step;
     }
 
     static double asinh(double x) {

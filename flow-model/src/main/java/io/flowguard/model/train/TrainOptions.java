@@ -6,7 +6,7 @@ import io.flowguard.model.FlowGuardException;
  * Maximum-likelihood training settings.
  *
  * @param maxEpochs upper bound on epochs (early stopping usually ends sooner)
- * @param batchSize events per optimiser step
+ * @param batchSize events per optimiser step (fewer on small data: an epoch has at least 16 steps)
  * @param learningRate peak Adam learning rate
  * @param warmupEpochs linear warm-up length, in epochs (fractions allowed)
  * @param schedule decay after warm-up

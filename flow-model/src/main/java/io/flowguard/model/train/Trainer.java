@@ -8,7 +8,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import io.flowguard.model.InvalidInputException;
 import io.flowguard.model.data.Matrix;
-import io.flowguard.model.flow.FeatureKind;
 import io.flowguard.model.flow.Flow;
 import io.flowguard.model.nn.Tensors;
 import java.util.ArrayList;
@@ -17,7 +16,7 @@ import java.util.SplittableRandom;
 
 /**
  * Mini-batch maximum likelihood: minimise {@code -1/B sum_b log p(x_b)} with AdamW, warm-up then cosine or
- * polynomial decay, global gradient-norm clipping, uniform dequantisation of integer features, and early stopping on
+ * polynomial decay, global gradient-norm clipping, uniform dequantisation of discrete features, and early stopping on
  * a held-out split with best-weights restore. Seeded: the same data, spec and options give the same weights on the
  * same engine and thread count.
  *
@@ -28,6 +27,8 @@ public final class Trainer {
 
     private static final int EVAL_BATCH = 8192;
     private static final int INIT_ROWS = 4096;
+    private static final int MIN_STEPS_PER_EPOCH = 16;
+    private static final int MIN_BATCH = 32;
 
     private final TrainOptions options;
     private final TrainingListener listener;
@@ -68,17 +69,17 @@ public final class Trainer {
         }
         train.requireFinite("training data");
         validation.requireFinite("validation data");
-        boolean[] integer = options.dequantize() ? flow.schema().mask(FeatureKind.INTEGER) : new boolean[d];
+        float[] quantum = options.dequantize() ? flow.schema().quanta() : new float[d];
         SplittableRandom noise = new SplittableRandom(options.seed() ^ 0x2545F4914F6CDD1DL);
-        Matrix val = dequantized(validation, integer, new SplittableRandom(options.seed() ^ 0x632BE59BD9B4E019L));
-        int batch = Math.min(options.batchSize(), train.rows());
+        Matrix val = dequantized(validation, quantum, new SplittableRandom(options.seed() ^ 0x632BE59BD9B4E019L));
+        int batch = effectiveBatch(options.batchSize(), train.rows());
         int stepsPerEpoch = Math.max(1, train.rows() / batch);
         int totalSteps = stepsPerEpoch * options.maxEpochs();
         LearningRateSchedule schedule = new LearningRateSchedule(options.schedule(), options.learningRate(),
                 (int) Math.round(options.warmupEpochs() * stepsPerEpoch), totalSteps,
                 options.minLearningRateFactor(), options.decayPower());
 
-        initializeFromData(flow, train, integer, noise);
+        initializeFromData(flow, train, quantum, noise);
         List<Parameter> all = new ArrayList<>(flow.getParameters().values());
         AdamW optimizer = new AdamW(flow.trainableParameters(), options.weightDecay(), options.clipNorm());
         List<EpochStats> history = new ArrayList<>();
@@ -99,7 +100,7 @@ public final class Trainer {
                 double lossSum = 0;
                 int lossSteps = 0;
                 for (int s = 0; s < stepsPerEpoch; s++) {
-                    fillBatch(train, order, s * batch, batch, integer, noise, buffer);
+                    fillBatch(train, order, s * batch, batch, quantum, noise, buffer);
                     double lr = schedule.at(globalStep++);
                     double loss = step(flow, optimizer, buffer, batch, d, lr);
                     if (Double.isFinite(loss)) {
@@ -167,14 +168,22 @@ public final class Trainer {
         }
     }
 
-    private static void initializeFromData(Flow flow, Matrix train, boolean[] integer, SplittableRandom noise) {
+    private static void initializeFromData(Flow flow, Matrix train, float[] quantum, SplittableRandom noise) {
         int rows = Math.min(INIT_ROWS, train.rows());
         int[] idx = Matrix.permutation(train.rows(), 17L);
-        Matrix sample = dequantized(train.selectRows(java.util.Arrays.copyOf(idx, rows)), integer, noise);
+        Matrix sample = dequantized(train.selectRows(java.util.Arrays.copyOf(idx, rows)), quantum, noise);
         try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             flow.initializeFromData(manager.create(sample.values(), new Shape(rows, train.cols())));
         }
+    }
+
+    /**
+     * The configured batch size, reduced on small data so that an epoch has at least {@value #MIN_STEPS_PER_EPOCH}
+     * optimiser steps (never below {@value #MIN_BATCH} events or above the row count).
+     */
+    static int effectiveBatch(int configured, int rows) {
+        return Math.min(rows, Math.min(configured, Math.max(MIN_BATCH, rows / MIN_STEPS_PER_EPOCH)));
     }
 
     /** Mean NLL per event in inference mode. */
@@ -192,26 +201,26 @@ public final class Trainer {
         return -sum / data.rows();
     }
 
-    private static void fillBatch(Matrix data, int[] order, int from, int batch, boolean[] integer,
+    private static void fillBatch(Matrix data, int[] order, int from, int batch, float[] quantum,
             SplittableRandom noise, float[] out) {
         int d = data.cols();
         float[] v = data.values();
         for (int b = 0; b < batch; b++) {
             System.arraycopy(v, order[from + b] * d, out, b * d, d);
             for (int j = 0; j < d; j++) {
-                if (integer[j]) {
-                    out[b * d + j] += (float) (noise.nextDouble() - 0.5);
+                if (quantum[j] > 0) {
+                    out[b * d + j] += (float) (quantum[j] * (noise.nextDouble() - 0.5));
                 }
             }
         }
     }
 
-    static Matrix dequantized(Matrix data, boolean[] integer, SplittableRandom noise) {
+    static Matrix dequantized(Matrix data, float[] quantum, SplittableRandom noise) {
         float[] v = data.values().clone();
         int d = data.cols();
         for (int i = 0; i < v.length; i++) {
-            if (integer[i % d]) {
-                v[i] += (float) (noise.nextDouble() - 0.5);
+            if (quantum[i % d] > 0) {
+                v[i] += (float) (quantum[i % d] * (noise.nextDouble() - 0.5));
             }
         }
         return new Matrix(data.rows(), d, v);

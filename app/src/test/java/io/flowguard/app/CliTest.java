@@ -1,0 +1,153 @@
+package io.flowguard.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.flowguard.ingest.synthetic.PumpStationSimulator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end, in-process: train, score, sample, and one-line errors for user mistakes. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliTest {
+
+    private Path dir;
+    private Path csv;
+    private Path model;
+
+    /** Exit status, stdout and stderr of one CLI run. */
+    record Run(int status, String out, String err) {}
+
+    static Run cli(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int status = FlowGuardCli.run(args);
+            return new Run(status, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @BeforeAll
+    void trainOnce(@TempDir Path tmp) throws IOException {
+        dir = tmp;
+        csv = dir.resolve("pump.csv");
+        StringBuilder sb = new StringBuilder("id," + String.join(",", PumpStationSimulator.SENSORS) + "\n");
+        int id = 0;
+        for (PumpStationSimulator.Reading r : new PumpStationSimulator(1, 0).take(3000)) {
+            sb.append(id++);
+            for (float v : r.values()) {
+                sb.append(',').append(v);
+            }
+            sb.append('\n');
+        }
+        Files.writeString(csv, sb);
+        model = dir.resolve("m.fgck");
+        Run train = cli("train", "--data", csv.toString(), "--columns", String.join(",", PumpStationSimulator.SENSORS),
+                "--layers", "2", "--hidden", "16", "--epochs", "3", "--device", "cpu", "--out", model.toString());
+        assertEquals(0, train.status(), train.err());
+        assertTrue(train.out().contains("trained maf"), train.out());
+        assertTrue(train.err().contains("epoch   3/3"), "progress lines on stderr: " + train.err());
+    }
+
+    @Test
+    void scoreWritesOneRowPerInputWhoseContributionsSumToTheTotal() throws IOException {
+        Path scores = dir.resolve("scores.csv");
+        Run run = cli("score", "--model", model.toString(), "--data", csv.toString(), "--out", scores.toString());
+        assertEquals(0, run.status(), run.err());
+        List<String> lines = Files.readAllLines(scores);
+        assertEquals(3001, lines.size());
+        String[] header = lines.get(0).split(",");
+        assertEquals("log_likelihood", header[1]);
+        assertEquals("contrib_flow_m3h", header[7]);
+        for (String line : lines.subList(1, 200)) {
+            String[] c = line.split(",");
+            double total = Double.parseDouble(c[1]);
+            double sum = 0;
+            for (int j = 7; j < c.length; j++) {
+                sum += Double.parseDouble(c[j]);
+            }
+            assertEquals(total, sum, 1e-3 * Math.max(1, Math.abs(total)));
+        }
+    }
+
+    @Test
+    void sampleDrawsTheRequestedNumberOfEvents() throws IOException {
+        Path out = dir.resolve("samples.csv");
+        Run run = cli("sample", "--model", model.toString(), "--n", "50", "--seed", "3", "--out", out.toString());
+        assertEquals(0, run.status(), run.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(51, lines.size());
+        assertTrue(lines.get(0).endsWith(",log_prob"));
+        assertEquals(PumpStationSimulator.SENSORS.size() + 1, lines.get(1).split(",").length);
+    }
+
+    private static void assertOneLineError(Run run, String... fragments) {
+        assertEquals(FlowGuardCli.USER_ERROR, run.status(), run.err());
+        String err = run.err().strip();
+        assertFalse(err.contains("\n"), "one line: " + err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace: " + err);
+        for (String f : fragments) {
+            assertTrue(err.contains(f), "'" + f + "' in: " + err);
+        }
+    }
+
+    @Test
+    void userErrorsAreOneLineNamingFileRowAndColumn() throws IOException {
+        Path bad = dir.resolve("bad.csv");
+        List<String> lines = Files.readAllLines(csv);
+        lines.set(4, lines.get(4).replaceFirst(",[^,]+", ",abc"));
+        Files.write(bad, lines);
+        Path out = dir.resolve("o.csv");
+        assertOneLineError(cli("score", "--model", model.toString(), "--data", bad.toString(), "--out",
+                out.toString()), bad.toString(), "row 5", "flow_m3h", "abc");
+
+        lines = Files.readAllLines(csv);
+        lines.set(2, lines.get(2).replaceFirst(",[^,]+$", ",NaN"));
+        Files.write(bad, lines);
+        assertOneLineError(cli("score", "--model", model.toString(), "--data", bad.toString(), "--out",
+                out.toString()), "row 3", "rpm", "finite");
+
+        lines = Files.readAllLines(csv);
+        lines.set(7, lines.get(7) + ",1");
+        Files.write(bad, lines);
+        assertOneLineError(cli("train", "--data", bad.toString(), "--out", out.toString()), "row 8",
+                "expected 9 columns");
+
+        Files.writeString(bad, "a,b\n1,2\n");
+        assertOneLineError(cli("score", "--model", model.toString(), "--data", bad.toString(), "--out",
+                out.toString()), "missing", "flow_m3h");
+
+        assertOneLineError(cli("score", "--model", dir.resolve("none.fgck").toString(), "--data", csv.toString(),
+                "--out", out.toString()), "none.fgck", "no such checkpoint");
+        assertOneLineError(cli("train", "--data", dir.resolve("none.csv").toString(), "--out", out.toString()),
+                "none.csv", "no such file");
+        assertOneLineError(cli("score", "--model", csv.toString(), "--data", csv.toString(), "--out",
+                out.toString()), "not a FlowGuard checkpoint");
+        assertOneLineError(cli("train", "--data", csv.toString(), "--model", "gan", "--out", out.toString()),
+                "--model", "gan");
+    }
+
+    @Test
+    void unknownOptionsAreRefusedWithUsage() {
+        Run run = cli("train", "--data", "x.csv", "--out", "y.fgck", "--frobnicate");
+        assertEquals(FlowGuardCli.USER_ERROR, run.status());
+        assertTrue(run.err().contains("Unknown option"), run.err());
+    }
+}
