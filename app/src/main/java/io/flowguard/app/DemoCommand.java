@@ -8,7 +8,6 @@ import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.Manifest;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
-import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.AlertPolicy.Verdict;
 import io.flowguard.model.score.Calibration;
@@ -69,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
                 + "anomalies%n%n", trainReadings, testReadings, 100 * anomalyRate);
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
             ModelFitter.Fitted fitted = ModelFitter.fit(rows(train), names, model.spec(model.seed),
-                    PreprocessingOptions.defaults(), model.train(model.seed), Progress.epochs(System.err, ""),
+                    model.preprocessing(), model.train(model.seed), Progress.epochs(System.err, ""),
                     manager, "pump-station simulator seed " + (model.seed + 1));
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) {

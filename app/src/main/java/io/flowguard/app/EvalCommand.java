@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
-import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.train.ModelFitter;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ final class EvalCommand implements Callable<Integer> {
             try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
                 long t0 = System.nanoTime();
                 ModelFitter.Fitted fitted = ModelFitter.fit(train, table.names(), model.spec(seed),
-                        PreprocessingOptions.defaults(), model.train(seed),
+                        model.preprocessing(), model.train(seed),
                         Progress.epochs(err, "  seed " + seed + " "), manager, dataset);
                 long t1 = System.nanoTime();
                 ScoreBatch scores = fitted.scorer().score(test);

@@ -4,6 +4,7 @@ import io.flowguard.model.flow.FlowKind;
 import io.flowguard.model.flow.FlowSpec;
 import io.flowguard.model.flow.Normalization;
 import io.flowguard.model.flow.Ordering;
+import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.train.TrainOptions;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -38,6 +39,14 @@ public final class ModelOptions {
             description = "Normalisation bijector between layers (default none).")
     String normalization;
 
+    @Option(names = "--heavy-tail", defaultValue = "auto", paramLabel = "auto|always|never",
+            description = "asinh compression of heavy-tailed features (default: ${DEFAULT-VALUE}).")
+    String heavyTail;
+
+    @Option(names = "--no-dequantize", negatable = false,
+            description = "Do not add dequantisation noise to discrete features while training.")
+    boolean noDequantize;
+
     @Option(names = "--epochs", description = "Upper bound on epochs (default 200; early stopping ends sooner).")
     Integer epochs;
 
@@ -52,6 +61,10 @@ public final class ModelOptions {
 
     @Option(names = "--max-seconds", description = "Wall-clock training budget in seconds (default none).")
     Double maxSeconds;
+
+    @Option(names = "--trim", description = "Share of each batch's least likely events left out of the loss "
+            + "(robust to anomalies in the training data; default 0).")
+    Double trim;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed for weights, splits and shuffling.")
     long seed;
@@ -95,6 +108,12 @@ public final class ModelOptions {
         return b.build();
     }
 
+    PreprocessingOptions preprocessing() {
+        PreprocessingOptions d = PreprocessingOptions.defaults();
+        return new PreprocessingOptions(parse(PreprocessingOptions.HeavyTail.class, "--heavy-tail", heavyTail),
+                !noDequantize, d.skewnessThreshold(), d.kurtosisThreshold());
+    }
+
     TrainOptions train(long seed) {
         TrainOptions.Builder b = TrainOptions.builder().optSeed(seed);
         if (epochs != null) {
@@ -111,6 +130,10 @@ public final class ModelOptions {
         }
         if (maxSeconds != null) {
             b.optMaxSeconds(maxSeconds);
+        }
+        b.optDequantize(!noDequantize);
+        if (trim != null) {
+            b.optTrimFraction(trim);
         }
         return b.build();
     }

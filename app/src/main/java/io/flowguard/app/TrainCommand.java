@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.Manifest;
 import io.flowguard.model.engine.Devices;
-import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.train.ModelFitter;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +46,7 @@ final class TrainCommand implements Callable<Integer> {
                 table.features().cols(), data);
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
             ModelFitter.Fitted fitted = ModelFitter.fit(table.features(), table.names(), spec,
-                    PreprocessingOptions.defaults(), options, Progress.epochs(err, ""), manager,
+                    model.preprocessing(), options, Progress.epochs(err, ""), manager,
                     data.getFileName().toString());
             Manifest saved = Checkpoints.save(out, fitted.flow(), fitted.manifest());
             var r = fitted.report();

@@ -93,6 +93,16 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         return new NDArray[] {positions, positions.diff(1, 2)};
     }
 
+    /** The knots of the bin each value falls in, each of shape {@code [batch, features]}. */
+    private record Bin(NDArray x, NDArray width, NDArray y, NDArray height, NDArray derivative,
+            NDArray nextDerivative) {}
+
+    private static Bin bin(Knots k, NDArray idx) {
+        return new Bin(k.xs().gather(idx, 2).squeeze(2), k.widths().gather(idx, 2).squeeze(2),
+                k.ys().gather(idx, 2).squeeze(2), k.heights().gather(idx, 2).squeeze(2),
+                k.derivatives().gather(idx, 2).squeeze(2), k.derivatives().gather(plus(idx, 1), 2).squeeze(2));
+    }
+
     /** Index of the bin holding each value, shape {@code [batch, features, 1]}, int64. */
     private NDArray binIndex(NDArray value, NDArray knots) {
         NDArray inner = knots.get("..., 1:" + bins);
@@ -107,13 +117,13 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         Knots k = knots(params, batch, features);
         NDArray inside = x.gte(-bound).logicalAnd(x.lte(bound));
         NDArray xc = x.clip(-bound, bound);
-        NDArray idx = binIndex(xc, k.xs());
-        NDArray xk = k.xs().gather(idx, 2).squeeze(2);
-        NDArray wk = k.widths().gather(idx, 2).squeeze(2);
-        NDArray yk = k.ys().gather(idx, 2).squeeze(2);
-        NDArray hk = k.heights().gather(idx, 2).squeeze(2);
-        NDArray dk = k.derivatives().gather(idx, 2).squeeze(2);
-        NDArray dk1 = k.derivatives().gather(plus(idx, 1), 2).squeeze(2);
+        Bin bin = bin(k, binIndex(xc, k.xs()));
+        NDArray xk = bin.x();
+        NDArray wk = bin.width();
+        NDArray yk = bin.y();
+        NDArray hk = bin.height();
+        NDArray dk = bin.derivative();
+        NDArray dk1 = bin.nextDerivative();
         NDArray sk = hk.div(wk);
         NDArray theta = xc.sub(xk).div(wk);
         NDArray oneMinus = minusFrom(1, theta);
@@ -136,13 +146,13 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         Knots k = knots(params, batch, features);
         NDArray inside = y.gte(-bound).logicalAnd(y.lte(bound));
         NDArray yc = y.clip(-bound, bound);
-        NDArray idx = binIndex(yc, k.ys());
-        NDArray xk = k.xs().gather(idx, 2).squeeze(2);
-        NDArray wk = k.widths().gather(idx, 2).squeeze(2);
-        NDArray yk = k.ys().gather(idx, 2).squeeze(2);
-        NDArray hk = k.heights().gather(idx, 2).squeeze(2);
-        NDArray dk = k.derivatives().gather(idx, 2).squeeze(2);
-        NDArray dk1 = k.derivatives().gather(plus(idx, 1), 2).squeeze(2);
+        Bin bin = bin(k, binIndex(yc, k.ys()));
+        NDArray xk = bin.x();
+        NDArray wk = bin.width();
+        NDArray yk = bin.y();
+        NDArray hk = bin.height();
+        NDArray dk = bin.derivative();
+        NDArray dk1 = bin.nextDerivative();
         NDArray sk = hk.div(wk);
         NDArray dy = yc.sub(yk);
         NDArray curvature = dk1.add(dk).sub(sk.add(sk));

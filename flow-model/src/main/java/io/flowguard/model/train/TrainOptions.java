@@ -18,13 +18,16 @@ import io.flowguard.model.FlowGuardException;
  * @param patience epochs without a validation improvement before stopping
  * @param minImprovement smallest validation-NLL decrease, in nats, that counts as an improvement
  * @param maxSeconds wall-clock budget in seconds, 0 for none
- * @param dequantize add U(-1/2, 1/2) noise to integer features while training
+ * @param dequantize add one lattice step of uniform noise to discrete features while training
+ * @param trimFraction share of each batch's least likely events left out of the loss (trimmed likelihood, robust
+ *     to anomalies in the training data); the same share is trimmed from the validation NLL. 0 = plain maximum
+ *     likelihood
  * @param seed seed for shuffling, splits and noise
  */
 public record TrainOptions(int maxEpochs, int batchSize, double learningRate, double warmupEpochs,
         LearningRateSchedule.Kind schedule, double minLearningRateFactor, double decayPower, double weightDecay,
         double clipNorm, double validationFraction, int patience, double minImprovement, double maxSeconds,
-        boolean dequantize, long seed) {
+        boolean dequantize, double trimFraction, long seed) {
 
     public TrainOptions {
         check(maxEpochs >= 1, "max epochs >= 1", maxEpochs);
@@ -41,6 +44,7 @@ public record TrainOptions(int maxEpochs, int batchSize, double learningRate, do
         check(patience >= 1, "patience >= 1", patience);
         check(minImprovement >= 0, "min improvement >= 0", minImprovement);
         check(maxSeconds >= 0, "max seconds >= 0", maxSeconds);
+        check(trimFraction >= 0 && trimFraction < 0.5, "0 <= trim fraction < 0.5", trimFraction);
     }
 
     private static void check(boolean ok, String expected, Object got) {
@@ -69,6 +73,7 @@ public record TrainOptions(int maxEpochs, int batchSize, double learningRate, do
         private double minImprovement = 1e-3;
         private double maxSeconds;
         private boolean dequantize = true;
+        private double trimFraction;
         private long seed;
 
         private Builder() {}
@@ -143,6 +148,11 @@ public record TrainOptions(int maxEpochs, int batchSize, double learningRate, do
             return this;
         }
 
+        public Builder optTrimFraction(double v) {
+            trimFraction = v;
+            return this;
+        }
+
         public Builder optSeed(long v) {
             seed = v;
             return this;
@@ -151,7 +161,7 @@ public record TrainOptions(int maxEpochs, int batchSize, double learningRate, do
         public TrainOptions build() {
             return new TrainOptions(maxEpochs, batchSize, learningRate, warmupEpochs, schedule,
                     minLearningRateFactor, decayPower, weightDecay, clipNorm, validationFraction, patience,
-                    minImprovement, maxSeconds, dequantize, seed);
+                    minImprovement, maxSeconds, dequantize, trimFraction, seed);
         }
     }
 }

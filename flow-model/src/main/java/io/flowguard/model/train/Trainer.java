@@ -102,7 +102,7 @@ public final class Trainer {
                 for (int s = 0; s < stepsPerEpoch; s++) {
                     fillBatch(train, order, s * batch, batch, quantum, noise, buffer);
                     double lr = schedule.at(globalStep++);
-                    double loss = step(flow, optimizer, buffer, batch, d, lr);
+                    double loss = step(flow, optimizer, buffer, batch, d, lr, options.trimFraction());
                     if (Double.isFinite(loss)) {
                         lossSum += loss;
                         lossSteps++;
@@ -110,7 +110,7 @@ public final class Trainer {
                         skipped++;
                     }
                 }
-                double valNll = validationNll(flow, val);
+                double valNll = validationNll(flow, val, options.trimFraction());
                 boolean improved = valNll < bestNll - options.minImprovement();
                 double trainNll = lossSteps > 0 ? lossSum / lossSteps : Double.NaN;
                 if (improved) {
@@ -147,14 +147,20 @@ public final class Trainer {
                 events / seconds, reason, skipped);
     }
 
-    /** One optimiser step; returns the batch NLL (NaN if the step was skipped). */
-    private static double step(Flow flow, AdamW optimizer, float[] buffer, int batch, int d, double lr) {
+    /** One optimiser step; returns the (trimmed) batch NLL, NaN if the step was skipped. */
+    private static double step(Flow flow, AdamW optimizer, float[] buffer, int batch, int d, double lr,
+            double trim) {
         try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = manager.create(buffer, new Shape(batch, d));
             NDArray loss;
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                loss = flow.evaluate(x, true).logProb().mean().neg();
+                NDArray logProb = flow.evaluate(x, true).logProb();
+                int dropped = (int) Math.round(trim * batch);
+                if (dropped > 0) {
+                    logProb = logProb.sort().get(dropped + ":");
+                }
+                loss = logProb.mean().neg();
                 collector.backward(loss);
             }
             double value = loss.getFloat();
@@ -188,17 +194,30 @@ public final class Trainer {
 
     /** Mean NLL per event in inference mode. */
     public static double validationNll(Flow flow, Matrix data) {
-        double sum = 0;
+        return validationNll(flow, data, 0);
+    }
+
+    /** Mean NLL per event in inference mode over all but the {@code trim} share of least likely events. */
+    public static double validationNll(Flow flow, Matrix data, double trim) {
+        float[] logProb = new float[data.rows()];
         for (int from = 0; from < data.rows(); from += EVAL_BATCH) {
             int to = Math.min(data.rows(), from + EVAL_BATCH);
             Matrix part = data.slice(from, to);
             try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray x = manager.create(part.values(), new Shape(part.rows(), part.cols()));
-                sum += flow.logProb(x).sum().getFloat();
+                System.arraycopy(flow.logProb(x).toFloatArray(), 0, logProb, from, to - from);
             }
         }
-        return -sum / data.rows();
+        int dropped = (int) Math.round(trim * logProb.length);
+        if (dropped > 0) {
+            java.util.Arrays.sort(logProb);
+        }
+        double sum = 0;
+        for (int i = dropped; i < logProb.length; i++) {
+            sum += logProb[i];
+        }
+        return -sum / (logProb.length - dropped);
     }
 
     private static void fillBatch(Matrix data, int[] order, int from, int batch, float[] quantum,

@@ -17,23 +17,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Known-density fits: trained on samples of a distribution with an exact log-density, a flow's held-out NLL must be
  * within 0.05 nats of the true entropy estimated on the same held-out rows (the gap estimates KL(p || q) >= 0).
+ * The 5-D mixture gets twice the training rows: with 20,000 the estimation error alone is worth ~0.045 nats.
  */
 class KnownDensityFitTest {
 
     static Stream<Arguments> cases() {
         return Stream.of(
-                Arguments.of(KnownDensity.mixture2d(), FlowKind.NSF),
-                Arguments.of(KnownDensity.mixture2d(), FlowKind.MAF),
-                Arguments.of(KnownDensity.mixture5d(), FlowKind.NSF),
-                Arguments.of(KnownDensity.mixture5d(), FlowKind.MAF),
-                Arguments.of(KnownDensity.banana(), FlowKind.NSF),
-                Arguments.of(KnownDensity.banana(), FlowKind.MAF));
+                Arguments.of(KnownDensity.mixture2d(), FlowKind.NSF, 20000),
+                Arguments.of(KnownDensity.mixture2d(), FlowKind.MAF, 20000),
+                Arguments.of(KnownDensity.mixture5d(), FlowKind.NSF, 40000),
+                Arguments.of(KnownDensity.mixture5d(), FlowKind.MAF, 40000),
+                Arguments.of(KnownDensity.banana(), FlowKind.NSF, 20000),
+                Arguments.of(KnownDensity.banana(), FlowKind.MAF, 20000));
     }
 
-    @ParameterizedTest(name = "{1} on {0}")
+    @ParameterizedTest(name = "{1} on {0}, {2} rows")
     @MethodSource("cases")
-    void heldOutNllIsWithinFiveHundredthsOfANatOfTheEntropy(KnownDensity truth, FlowKind kind) {
-        Matrix train = truth.sample(20000, 1);
+    void heldOutNllIsWithinFiveHundredthsOfANatOfTheEntropy(KnownDensity truth, FlowKind kind, int trainRows) {
+        Matrix train = truth.sample(trainRows, 1);
         Matrix test = truth.sample(20000, 2);
         try (NDManager manager = NDManager.newBaseManager()) {
             Flow flow = Flows.build(FlowSpec.builder().setKind(kind).optSeed(3).build(), train, manager);

@@ -102,6 +102,36 @@ class ScorerTest {
         }
     }
 
+    /**
+     * Native memory stays flat: every score call frees its tensors. A leak of the per-batch intermediates would
+     * grow the resident set by megabytes per call (gigabytes over this loop).
+     */
+    @Test
+    void scoringManyBatchesKeepsTheResidentSetFlat() throws java.io.IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Scorer scorer = new Scorer(flow(FlowKind.NSF, Ordering.REVERSE, manager), null, "v");
+            Matrix batch = KnownDensity.mixture2d().sample(2048, 5);
+            for (int i = 0; i < 100; i++) {
+                scorer.score(batch);
+            }
+            long before = residentKb();
+            for (int i = 0; i < 600; i++) {
+                scorer.score(batch);
+            }
+            long grownMb = (residentKb() - before) / 1024;
+            assertTrue(grownMb < 100, "resident set grew by " + grownMb + " MB over 600 batches");
+        }
+    }
+
+    private static long residentKb() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
     @Test
     void badEventsAreRefusedWithRowAndColumn() {
         try (NDManager manager = NDManager.newBaseManager()) {

@@ -87,6 +87,40 @@ class TrainingTest {
         }
     }
 
+    /**
+     * Trimmed likelihood: with 5% of the training rows far away from the rest, leaving each batch's least likely
+     * 10% out of the loss keeps the model from spending mass on them, so they score lower than under plain maximum
+     * likelihood while the bulk is fitted just as well.
+     */
+    @Test
+    void trimmedLikelihoodIgnoresContamination() {
+        SplittableRandom r = new SplittableRandom(5);
+        int n = 4000;
+        float[] v = new float[n * 2];
+        for (int i = 0; i < n; i++) {
+            boolean outlier = i % 20 == 0;
+            double a = r.nextGaussian();
+            v[2 * i] = (float) (outlier ? 6 + 0.3 * r.nextGaussian() : a);
+            v[2 * i + 1] = (float) (outlier ? -6 + 0.3 * r.nextGaussian() : 0.8 * a + 0.6 * r.nextGaussian());
+        }
+        Matrix data = new Matrix(n, 2, v);
+        Matrix outliers = new Matrix(1, 2, new float[] {6, -6});
+        Matrix bulk = new Matrix(1, 2, new float[] {0.5f, 0.4f});
+        double[][] logProb = new double[2][];
+        for (int t = 0; t < 2; t++) {
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Flow flow = Flows.build(FlowSpec.builder().setKind(FlowKind.MAF).optLayers(2).optHiddenFeatures(16)
+                        .optSeed(1).build(), data, manager);
+                new Trainer(TrainOptions.builder().optMaxEpochs(15).optLearningRate(3e-3).optTrimFraction(t * 0.1)
+                        .optSeed(2).build(), s -> { }).fit(flow, data);
+                logProb[t] = new double[] {Flows.logProb(flow, outliers)[0], Flows.logProb(flow, bulk)[0]};
+            }
+        }
+        assertTrue(logProb[1][0] < logProb[0][0] - 3, "outlier log p: plain " + logProb[0][0] + ", trimmed "
+                + logProb[1][0]);
+        assertEquals(logProb[0][1], logProb[1][1], 0.5, "bulk log p");
+    }
+
     @Test
     void constantFeaturesKeepDensitiesFinite() {
         SplittableRandom r = new SplittableRandom(4);
