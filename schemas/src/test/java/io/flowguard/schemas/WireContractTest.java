@@ -3,7 +3,6 @@ package io.flowguard.schemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
@@ -11,33 +10,58 @@ import java.util.Map;
 import org.apache.avro.AvroRuntimeException;
 import org.junit.jupiter.api.Test;
 
-/** The generated classes round-trip through Avro's single-object encoding and enforce required fields. */
+/** The generated classes round-trip through the single-object codec; bad bytes fail with the right kind. */
 class WireContractTest {
 
     private static final Instant T = Instant.ofEpochMilli(1_700_000_000_123L);
 
-    @Test
-    void eventRoundTripsThroughBinaryEncoding() throws IOException {
-        Event e = Event.newBuilder().setEventId("e-1").setSource("sensors").setEventTime(T)
-                .setFeatures(List.of(1.5f, -2f, Float.MIN_VALUE)).setAttributes(Map.of("unit", "7")).build();
-        ByteBuffer bytes = e.toByteBuffer();
-        Event back = Event.fromByteBuffer(bytes);
-        assertEquals(e, back);
-        assertEquals(1, back.getSchemaVersion());
-        assertEquals(List.of(1.5f, -2f, Float.MIN_VALUE), back.getFeatures());
+    static Event event() {
+        return Event.newBuilder().setEventId("e-1").setKey("sensor-7").setSource("pumps").setEventTime(T)
+                .setFeatures(Map.of("pressure", 1.5, "flow", -2.0)).setContext(Map.of("site", "north")).build();
     }
 
     @Test
-    void scoredEventAndDeadLetterRoundTrip() throws IOException {
-        ScoredEvent s = ScoredEvent.newBuilder().setEventId("e-1").setSource("sensors").setEventTime(T)
-                .setModelVersion("abc123").setLogLikelihood(-3.25).setBitsPerDimension(1.17).setLatentSquaredNorm(2)
-                .setTypicality(-0.4).setContributions(List.of(-1f, -2.25f)).setAlert(true)
-                .setAlertReason("low density").build();
-        assertEquals(s, ScoredEvent.fromByteBuffer(s.toByteBuffer()));
-        DeadLetter d = DeadLetter.newBuilder().setReason(DeadLetterReason.NON_FINITE)
-                .setDetail("feature 3 is NaN").setTopic("events").setPartition(2).setOffset(42)
-                .setPayload(ByteBuffer.wrap(new byte[] {1, 2, 3})).setFailedAt(T).build();
-        assertEquals(d, DeadLetter.fromByteBuffer(d.toByteBuffer()));
+    void everyRecordTypeRoundTrips() {
+        Event e = event();
+        assertEquals(e, WireCodec.of(Event.class).decode(WireCodec.of(Event.class).encode(e)));
+        ScoreResult s = ScoreResult.newBuilder().setEventId("e-1").setKey("sensor-7").setEventTime(T)
+                .setModelVersion("v3").setLogLikelihood(-3.25).setBitsPerDimension(1.17).setTypicality(-0.4)
+                .setLatentSquaredNorm(2).setContributions(List.of(-1f, -2.25f)).setVerdict(Verdict.LOW_DENSITY).build();
+        WireCodec<ScoreResult> scores = WireCodec.of(ScoreResult.class);
+        assertEquals(s, scores.decode(scores.encode(s)));
+        Alert a = Alert.newBuilder().setEventId("e-1").setKey("sensor-7").setEventTime(T)
+                .setReason(Verdict.HIGH_DENSITY_ATYPICAL).setSeverity(Severity.CRITICAL).setScore(12.5)
+                .setModelVersion("v3").setTopFeatures(List.of(new FeatureContribution("flow", -2.0, -9.5))).build();
+        WireCodec<Alert> alerts = WireCodec.of(Alert.class);
+        assertEquals(a, alerts.decode(alerts.encode(a)));
+        ModelRelease r = ModelRelease.newBuilder().setVersion("v3").setModelKind("MAF").setCheckpointUri("file:/m")
+                .setSha256("ab").setCreatedAt(T).setFeatureNames(List.of("pressure", "flow"))
+                .setValidationMetrics(Map.of("nll", 2.5)).setStatus(ReleaseStatus.APPROVED).build();
+        WireCodec<ModelRelease> releases = WireCodec.of(ModelRelease.class);
+        assertEquals(r, releases.decode(releases.encode(r)));
+        DeadLetter d = DeadLetter.newBuilder().setReason(DeadLetterReason.NON_FINITE).setDetail("feature flow is NaN")
+                .setTopic("events").setPartition(2).setOffset(42).setPayload(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                .setFailedAt(T).build();
+        WireCodec<DeadLetter> deadLetters = WireCodec.of(DeadLetter.class);
+        assertEquals(d, deadLetters.decode(deadLetters.encode(d)));
+    }
+
+    @Test
+    void garbageIsMalformedAndAnotherTypeIsAnUnknownSchema() {
+        WireCodec<Event> codec = WireCodec.of(Event.class);
+        WireException garbage = assertThrows(WireException.class, () -> codec.decode("hello".getBytes()));
+        assertEquals(WireException.Kind.MALFORMED, garbage.kind());
+        assertEquals("expected the Avro single-object header C3 01 on a Event record, got 68 65 (5 bytes)",
+                garbage.getMessage());
+        byte[] truncated = java.util.Arrays.copyOf(codec.encode(event()), 14);
+        assertEquals(WireException.Kind.MALFORMED,
+                assertThrows(WireException.class, () -> codec.decode(truncated)).kind());
+        byte[] alertBytes = WireCodec.of(DeadLetter.class).encode(DeadLetter.newBuilder()
+                .setReason(DeadLetterReason.OTHER).setDetail("").setTopic("t").setPartition(0).setOffset(0)
+                .setPayload(ByteBuffer.allocate(0)).setFailedAt(T).build());
+        WireException unknown = assertThrows(WireException.class, () -> codec.decode(alertBytes));
+        assertEquals(WireException.Kind.UNKNOWN_SCHEMA, unknown.kind());
+        assertThrows(WireException.class, () -> codec.decode(null));
     }
 
     @Test

@@ -1,0 +1,79 @@
+package io.flowguard.schemas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Schema evolution: a v2 that adds an optional field. Old bytes read with the new schema get the default; new bytes
+ * read with the old schema drop the field; and every released schema stays readable by the current one.
+ */
+class SchemaEvolutionTest {
+
+    private static Schema candidateV2() throws IOException {
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/evolution/Event-v2-candidate.avsc")) {
+            return new Schema.Parser().parse(in);
+        }
+    }
+
+    @Test
+    void oldBytesReadWithTheNewSchemaGetTheDefault() throws IOException {
+        Schema v2 = candidateV2();
+        byte[] v1Bytes = WireCodec.of(Event.class).encode(WireContractTest.event());
+        SchemaStore.Cache store = new SchemaStore.Cache();
+        WireCodec.of(Event.class).knownWriters().forEach(store::addSchema);
+        BinaryMessageDecoder<GenericRecord> newReader = new BinaryMessageDecoder<>(GenericData.get(), v2, store);
+        GenericRecord read = newReader.decode(v1Bytes);
+        assertEquals("sensor-7", read.get("key").toString());
+        assertNull(read.get("merchantCategory"));
+    }
+
+    @Test
+    void newBytesReadWithTheOldSchemaDropTheNewField() throws IOException {
+        Schema v2 = candidateV2();
+        Event e = WireContractTest.event();
+        GenericRecord record = new GenericData.Record(v2);
+        for (Schema.Field f : v2.getFields()) {
+            record.put(f.name(), f.name().equals("merchantCategory") ? "5411" : e.get(f.name()));
+        }
+        record.put("eventTime", e.getEventTime().toEpochMilli());
+        ByteBuffer v2Bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(record);
+        byte[] bytes = new byte[v2Bytes.remaining()];
+        v2Bytes.get(bytes);
+
+        WireException unknown = assertThrows(WireException.class, () -> WireCodec.of(Event.class).decode(bytes));
+        assertEquals(WireException.Kind.UNKNOWN_SCHEMA, unknown.kind());
+        assertEquals(e, WireCodec.of(Event.class, List.of(v2)).decode(bytes));
+    }
+
+    @ParameterizedTest
+    @ValueSource(classes = {Event.class, ScoreResult.class, Alert.class, ModelRelease.class, DeadLetter.class})
+    void theCurrentSchemaIsTheLatestReleaseAndReadsEveryRelease(Class<? extends SpecificRecord> type) {
+        List<Schema> writers = WireCodec.of(type).knownWriters();
+        Schema current = writers.get(writers.size() - 1);
+        Schema latestRelease = writers.get(writers.size() - 2);
+        assertEquals(WireCodec.fingerprint(current), WireCodec.fingerprint(latestRelease),
+                type.getSimpleName() + " changed: copy its .avsc to history/" + type.getSimpleName() + "-vN.avsc");
+        for (Schema writer : writers) {
+            assertEquals(SchemaCompatibilityType.COMPATIBLE,
+                    SchemaCompatibility.checkReaderWriterCompatibility(current, writer).getType(), writer.toString());
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.flowguard.stream;
+
+import io.flowguard.model.data.Matrix;
+import io.flowguard.model.score.AlertPolicy;
+import io.flowguard.model.score.Calibration;
+import io.flowguard.model.score.ScoreBatch;
+import io.flowguard.model.score.Scorer;
+import io.flowguard.schemas.Alert;
+import io.flowguard.schemas.Event;
+import io.flowguard.schemas.FeatureContribution;
+import io.flowguard.schemas.ScoreResult;
+import io.flowguard.schemas.Severity;
+import io.flowguard.schemas.Verdict;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Scores a batch of validated events with the model now in the slot and turns the scores into wire records. The
+ * slot is read once per batch, so a model swap takes effect atomically between batches: no event is scored by a
+ * mix of models, none twice. No Kafka here: the stream adapters (Kafka Streams, Flink) call it.
+ */
+public final class BatchScorer {
+
+    /** How many features an alert names. */
+    public static final int TOP_FEATURES = 3;
+
+    private final AtomicReference<Scorer> model;
+    private final AlertPolicy policy;
+
+    public BatchScorer(AtomicReference<Scorer> model, AlertPolicy policy) {
+        this.model = model;
+        this.policy = policy;
+    }
+
+    /** The model now serving (the one the next batch will use). */
+    public Scorer current() {
+        return model.get();
+    }
+
+    /**
+     * @param events validated events
+     * @param rows their feature rows in the model's feature order, {@code events.size() x d} row-major
+     */
+    public List<ScoredOutcome> score(Scorer scorer, List<Event> events, float[] rows) {
+        int d = scorer.features();
+        ScoreBatch batch = scorer.score(new Matrix(events.size(), d, rows));
+        Calibration calibration = scorer.calibration();
+        String[] names = scorer.flow().schema().names();
+        List<ScoredOutcome> out = new ArrayList<>(events.size());
+        for (int i = 0; i < events.size(); i++) {
+            Event e = events.get(i);
+            Verdict verdict = calibration == null ? Verdict.NORMAL : verdict(policy.judge(batch, i, calibration));
+            List<Float> contributions = new ArrayList<>(d);
+            for (int j = 0; j < d; j++) {
+                contributions.add(batch.contribution(i, j));
+            }
+            ScoreResult score = ScoreResult.newBuilder().setEventId(e.getEventId()).setKey(e.getKey())
+                    .setEventTime(e.getEventTime()).setModelVersion(scorer.modelVersion())
+                    .setLogLikelihood(batch.logLikelihood(i)).setBitsPerDimension(batch.bitsPerDimension(i))
+                    .setTypicality(batch.typicality(i)).setLatentSquaredNorm(batch.latentSquaredNorm(i))
+                    .setContributions(contributions).setVerdict(verdict).build();
+            Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.getEventId())
+                    .setKey(e.getKey()).setEventTime(e.getEventTime()).setReason(verdict)
+                    .setSeverity(Math.abs(batch.typicality(i)) > 6 ? Severity.CRITICAL : Severity.WARNING)
+                    .setScore(-batch.logLikelihood(i)).setModelVersion(scorer.modelVersion())
+                    .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.getContext()).build();
+            out.add(new ScoredOutcome(score, alert));
+        }
+        return out;
+    }
+
+    private static Verdict verdict(AlertPolicy.Verdict v) {
+        return switch (v) {
+            case NORMAL -> Verdict.NORMAL;
+            case LOW_DENSITY -> Verdict.LOW_DENSITY;
+            case ATYPICALLY_HIGH_DENSITY -> Verdict.HIGH_DENSITY_ATYPICAL;
+        };
+    }
+
+    /** The features with the lowest conditional log-likelihood log p(x_j | x_<j), most anomalous first. */
+    private static List<FeatureContribution> topFeatures(ScoreBatch batch, int i, String[] names, float[] rows,
+            int d) {
+        Integer[] order = new Integer[d];
+        for (int j = 0; j < d; j++) {
+            order[j] = j;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(batch.contribution(i, a), batch.contribution(i, b)));
+        List<FeatureContribution> top = new ArrayList<>(TOP_FEATURES);
+        for (int k = 0; k < Math.min(TOP_FEATURES, d); k++) {
+            int j = order[k];
+            top.add(new FeatureContribution(names[j], (double) rows[i * d + j], (double) batch.contribution(i, j)));
+        }
+        return top;
+    }
+}

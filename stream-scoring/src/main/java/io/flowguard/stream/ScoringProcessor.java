@@ -1,0 +1,181 @@
+package io.flowguard.stream;
+
+import io.flowguard.model.score.Scorer;
+import io.flowguard.schemas.Alert;
+import io.flowguard.schemas.DeadLetter;
+import io.flowguard.schemas.DeadLetterReason;
+import io.flowguard.schemas.Event;
+import io.flowguard.schemas.ScoreResult;
+import io.flowguard.schemas.WireCodec;
+import io.flowguard.schemas.WireException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Micro-batches events into the flow: decode, buffer, score on size or on a wall-clock deadline, forward scores,
+ * alerts and dead letters.
+ *
+ * <p>Why the buffer is a state store: Kafka Streams commits the input offset of every record handed to
+ * {@link #process}, including those still waiting in the batch. Each waiting event is therefore also put into a
+ * change-logged store (in the same exactly-once transaction as the offset) and deleted when its score is
+ * forwarded; after a crash the store is restored and the waiting events are scored, so none is lost and, with
+ * exactly-once, none is scored twice. The store's cache absorbs most put/delete pairs between commits.
+ */
+final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+
+    static final String STORE = "pending-events";
+    static final String SCORES = "scores-sink";
+    static final String ALERTS = "alerts-sink";
+    static final String DEAD_LETTERS = "dead-letters-sink";
+
+    private final BatchScorer scorer;
+    private final StreamMetrics metrics;
+    private final int batchSize;
+    private final long maxLatencyMs;
+    private final WireCodec<Event> events = WireCodec.of(Event.class);
+    private final WireCodec<ScoreResult> scores = WireCodec.of(ScoreResult.class);
+    private final WireCodec<Alert> alerts = WireCodec.of(Alert.class);
+    private final WireCodec<DeadLetter> deadLetters = WireCodec.of(DeadLetter.class);
+    private final List<Pending> pending = new ArrayList<>();
+    private ProcessorContext<byte[], byte[]> context;
+    private KeyValueStore<Long, byte[]> store;
+    private long nextId;
+    private long oldestPendingMs;
+
+    ScoringProcessor(BatchScorer scorer, StreamMetrics metrics, int batchSize, Duration maxLatency) {
+        this.scorer = scorer;
+        this.metrics = metrics;
+        this.batchSize = batchSize;
+        this.maxLatencyMs = maxLatency.toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], byte[]> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+        try (KeyValueIterator<Long, byte[]> restored = store.all()) {
+            restored.forEachRemaining(kv -> {
+                pending.add(Pending.read(kv.key, kv.value, events));
+                nextId = Math.max(nextId, kv.key + 1);
+            });
+        }
+        oldestPendingMs = context.currentSystemTimeMs();
+        long tick = Math.max(1, maxLatencyMs / 4);
+        context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
+            if (!pending.isEmpty() && now - oldestPendingMs >= maxLatencyMs) {
+                flush();
+            }
+        });
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        Event event;
+        try {
+            event = events.decode(record.value());
+        } catch (WireException e) {
+            RecordMetadata where = metadata();
+            deadLetter(record.key(), record.value(), e.kind() == WireException.Kind.UNKNOWN_SCHEMA
+                    ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.MALFORMED, e.getMessage(),
+                    where == null ? "" : where.topic(), where == null ? -1 : where.partition(),
+                    where == null ? -1 : where.offset());
+            return;
+        }
+        if (pending.isEmpty()) {
+            oldestPendingMs = context.currentSystemTimeMs();
+        }
+        RecordMetadata where = metadata();
+        Pending p = new Pending(nextId++, event, record.value(), where == null ? "" : where.topic(),
+                where == null ? -1 : where.partition(), where == null ? -1 : where.offset());
+        store.put(p.id(), p.write());
+        pending.add(p);
+        if (pending.size() >= batchSize) {
+            flush();
+        }
+    }
+
+    private void flush() {
+        Scorer model = scorer.current();
+        String[] names = model.flow().schema().names();
+        int d = names.length;
+        float[] rows = new float[pending.size() * d];
+        float[] row = new float[d];
+        List<Event> valid = new ArrayList<>(pending.size());
+        List<Pending> validPending = new ArrayList<>(pending.size());
+        for (Pending p : pending) {
+            Event e = p.event();
+            RejectedEvent rejected = EventRows.fill(e, names, row);
+            if (rejected != null) {
+                deadLetter(bytes(e.getKey()), p.payload(), rejected.reason(), rejected.detail(), p.topic(),
+                        p.partition(), p.offset());
+            } else {
+                System.arraycopy(row, 0, rows, valid.size() * d, d);
+                valid.add(e);
+                validPending.add(p);
+            }
+        }
+        if (!valid.isEmpty()) {
+            long start = System.nanoTime();
+            List<ScoredOutcome> outcomes;
+            try {
+                outcomes = scorer.score(model, valid, valid.size() == pending.size() ? rows
+                        : java.util.Arrays.copyOf(rows, valid.size() * d));
+            } catch (RuntimeException e) {
+                for (Pending p : validPending) {
+                    deadLetter(bytes(p.event().getKey()), p.payload(), DeadLetterReason.SCORING_FAILED,
+                            "model " + model.modelVersion() + ": " + e, p.topic(), p.partition(), p.offset());
+                }
+                outcomes = List.of();
+            }
+            metrics.scoringLatency.observe((System.nanoTime() - start) / 1e9);
+            metrics.batchSize.observe(valid.size());
+            long now = context.currentSystemTimeMs();
+            for (ScoredOutcome o : outcomes) {
+                ScoreResult s = o.score();
+                byte[] key = bytes(s.getKey());
+                long time = s.getEventTime().toEpochMilli();
+                context.forward(new Record<>(key, scores.encode(s), time), SCORES);
+                if (o.alert() != null) {
+                    context.forward(new Record<>(key, alerts.encode(o.alert()), time), ALERTS);
+                    metrics.alerts.labelValues(o.alert().getReason().name()).inc();
+                }
+                metrics.logLikelihood.observe(s.getLogLikelihood());
+                metrics.eventLag.observe(Math.max(0, now - time) / 1e3);
+            }
+            metrics.eventsScored.inc(outcomes.size());
+        }
+        for (Pending p : pending) {
+            store.delete(p.id());
+        }
+        pending.clear();
+    }
+
+    private RecordMetadata metadata() {
+        return context.recordMetadata().orElse(null);
+    }
+
+    private void deadLetter(byte[] key, byte[] payload, DeadLetterReason reason, String detail, String topic,
+            int partition, long offset) {
+        DeadLetter letter = DeadLetter.newBuilder().setReason(reason).setDetail(detail)
+                .setTopic(topic).setPartition(partition).setOffset(offset)
+                .setPayload(ByteBuffer.wrap(payload == null ? new byte[0] : payload))
+                .setFailedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).build();
+        context.forward(new Record<>(key, deadLetters.encode(letter), context.currentSystemTimeMs()), DEAD_LETTERS);
+        metrics.deadLettered.labelValues(reason.name()).inc();
+    }
+
+    private static byte[] bytes(String key) {
+        return key.getBytes(StandardCharsets.UTF_8);
+    }
+}

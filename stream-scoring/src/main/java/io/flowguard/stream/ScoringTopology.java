@@ -1,0 +1,33 @@
+package io.flowguard.stream;
+
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * events -> [score: decode, micro-batch, flow, verdict] -> scores, alerts, dead-letters. Values are Avro
+ * single-object bytes; the processor decodes them itself so that undecodable input becomes a dead letter
+ * instead of a deserialisation failure.
+ */
+public final class ScoringTopology {
+
+    private ScoringTopology() {}
+
+    public static Topology build(StreamConfig config, BatchScorer scorer, StreamMetrics metrics) {
+        Topology topology = new Topology();
+        topology.addSource("events", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.eventsTopic());
+        topology.addProcessor("score", () -> new ScoringProcessor(scorer, metrics, config.batchSize(),
+                config.maxLatency()), "events");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.STORE),
+                Serdes.Long(), Serdes.ByteArray()).withCachingEnabled(), "score");
+        topology.addSink(ScoringProcessor.SCORES, config.scoresTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), "score");
+        topology.addSink(ScoringProcessor.ALERTS, config.alertsTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), "score");
+        topology.addSink(ScoringProcessor.DEAD_LETTERS, config.deadLettersTopic(), new ByteArraySerializer(),
+                new ByteArraySerializer(), "score");
+        return topology;
+    }
+}

@@ -1,0 +1,65 @@
+package io.flowguard.stream;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.core.metrics.Info;
+import io.prometheus.metrics.core.metrics.Summary;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The scorer's Prometheus metrics, in their own registry (several scorers may share a JVM in tests). Names follow
+ * the client's conventions: one {@code flowguard_} prefix, base units, {@code _total} on counters, and only
+ * low-cardinality labels (a reason, a model version; never an entity key).
+ */
+public final class StreamMetrics {
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    final Counter eventsScored = Counter.builder().name("flowguard_events_scored_total")
+            .help("Events scored and written to the scores topic.").register(registry);
+    final Counter deadLettered = Counter.builder().name("flowguard_records_dead_lettered_total")
+            .help("Input records sent to the dead-letter topic, by reason.").labelNames("reason").register(registry);
+    final Counter alerts = Counter.builder().name("flowguard_alerts_total")
+            .help("Alerts written to the alerts topic, by reason.").labelNames("reason").register(registry);
+    final Histogram batchSize = Histogram.builder().name("flowguard_scoring_batch_events")
+            .help("Events per scoring batch.").classicOnly()
+            .classicUpperBounds(1, 8, 32, 64, 128, 256, 512, 1024, 2048).register(registry);
+    final Histogram scoringLatency = Histogram.builder().name("flowguard_scoring_batch_duration_seconds")
+            .help("Wall time to score one batch (flow forward pass and verdicts).").classicOnly()
+            .classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1).register(registry);
+    final Histogram eventLag = Histogram.builder().name("flowguard_event_lag_seconds")
+            .help("Event time to the moment its score was handed to the producer.").classicOnly()
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60).register(registry);
+    final Summary logLikelihood = Summary.builder().name("flowguard_log_likelihood_nats")
+            .help("Log-likelihood of scored events in nats.").quantile(0.01, 0.005).quantile(0.5, 0.01)
+            .quantile(0.99, 0.005).register(registry);
+    private final Info modelInfo = Info.builder().name("flowguard_model_info")
+            .help("The model release now scoring.").labelNames("version", "kind").register(registry);
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    void modelLoaded(String version, String kind) {
+        modelInfo.setLabelValues(version, kind);
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} (port 0 picks a free one); close the server to stop. */
+    public HTTPServer serve(String host, int port) {
+        try {
+            return HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port, e);
+        }
+    }
+
+    public double eventsScored() {
+        return eventsScored.get();
+    }
+
+    public double deadLettered(String reason) {
+        return deadLettered.labelValues(reason).get();
+    }
+}
