@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
  * Scoring and training throughput, set against the engine's own matrix-multiply rate measured in the same run:
  * the conditioner matmuls are the work, so {@code matmul GFLOP/s / FLOPs per event} bounds events/s.
  */
-@Command(name = "bench", description = "Batched scoring and training throughput; the last stdout line is JSON.")
+@Command(name = "bench", description = "Batched scoring and training throughput; the last stdout line is JSON.",
+        subcommands = StreamBenchCommand.class)
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")
@@ -150,7 +151,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static PreprocessingOptions plain() {
+    static PreprocessingOptions plain() {
         return new PreprocessingOptions(PreprocessingOptions.HeavyTail.NEVER, false, 3, 20);
     }
 

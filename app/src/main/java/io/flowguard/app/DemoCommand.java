@@ -41,11 +41,33 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-readings", defaultValue = "20000")
     int testReadings;
 
-    @Option(names = "--anomaly-rate", defaultValue = "0.02")
+    @Option(names = "--anomaly-rate", defaultValue = "0.01")
     double anomalyRate;
 
     @Option(names = "--out", defaultValue = "runs/demo/pump-station.fgck", description = "Checkpoint to write.")
     Path out;
+
+    @Option(names = "--offline", description = "Score a simulated batch in memory instead of streaming via Kafka.")
+    boolean offline;
+
+    @Option(names = "--bootstrap-servers", description = "Use this Kafka cluster instead of an embedded broker.")
+    String bootstrapServers;
+
+    @Option(names = "--rate", defaultValue = "5000", description = "Streaming: events per second.")
+    double rate;
+
+    @Option(names = "--seconds", defaultValue = "60", description = "Streaming: how long; 0 runs until Ctrl-C.")
+    double seconds;
+
+    @Option(names = "--stations", defaultValue = "50", description = "Streaming: pump stations (event keys).")
+    int stations;
+
+    @Option(names = "--metrics-port", defaultValue = "9464", description = "Streaming: /metrics port on 127.0.0.1.")
+    int metricsPort;
+
+    @Option(names = "--scorer-threads", defaultValue = "1", description = "Engine intra-op threads while "
+            + "streaming (1 leaves the other core to the broker and the Kafka clients).")
+    int scorerThreads;
 
     @Mixin
     ModelOptions model;
@@ -64,8 +86,10 @@ final class DemoCommand implements Callable<Integer> {
         Reading[] test = new PumpStationSimulator(model.seed + 2, anomalyRate).take(testReadings);
         o.printf(Locale.ROOT, "FlowGuard demo: pump station with %d sensors %s%n", names.length,
                 String.join(", ", names));
-        o.printf(Locale.ROOT, "training on %,d clean readings; then scoring %,d readings with %.1f%% injected "
-                + "anomalies%n%n", trainReadings, testReadings, 100 * anomalyRate);
+        o.printf(Locale.ROOT, "training on %,d clean readings; then scoring %s with %.1f%% injected anomalies%n%n",
+                trainReadings, offline ? String.format(Locale.ROOT, "%,d readings", testReadings)
+                        : "a live stream through Kafka", 100 * anomalyRate);
+        boolean streamNext = false;
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
             ModelFitter.Fitted fitted = ModelFitter.fit(rows(train), names, model.spec(model.seed),
                     model.preprocessing(), model.train(model.seed), Progress.epochs(System.err, ""),
@@ -82,13 +106,22 @@ final class DemoCommand implements Callable<Integer> {
                     + "nats/reading%n", r.bestEpoch(), r.history().size(), r.stopReason(), r.seconds(),
                     r.eventsPerSecond(), r.bestValidationNll());
             o.printf("saved   %s (model version %s)%n%n", out, saved.version());
-
-            long t0 = System.nanoTime();
-            ScoreBatch scores = fitted.scorer().score(rows(test));
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            o.printf(Locale.ROOT, "scored  %,d readings in %.2f s (%,.0f readings/s), log-likelihood, typicality "
-                    + "and per-sensor attributions for each%n", scores.size(), seconds, scores.size() / seconds);
-            report(o, test, scores, fitted.calibration(), names);
+            if (!offline) {
+                streamNext = true;
+            } else {
+                long t0 = System.nanoTime();
+                ScoreBatch scores = fitted.scorer().score(rows(test));
+                double took = (System.nanoTime() - t0) / 1e9;
+                o.printf(Locale.ROOT, "scored  %,d readings in %.2f s (%,.0f readings/s), log-likelihood, "
+                        + "typicality and per-sensor attributions for each%n", scores.size(), took,
+                        scores.size() / took);
+                report(o, test, scores, fitted.calibration(), names);
+            }
+        }
+        if (streamNext) {
+            Devices.setIntraOpThreads(scorerThreads);
+            new StreamingDemo().run(bootstrapServers, out, rate, seconds, stations, anomalyRate, model.seed,
+                    metricsPort);
         }
         return 0;
     }

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flowguard", mixinStandardHelpOptions = true, version = "flowguard 0.1.0",
         description = "Streaming anomaly detection with exact normalizing-flow densities.",
         subcommands = {DemoCommand.class, TrainCommand.class, ScoreCommand.class, SampleCommand.class,
-            EvalCommand.class, BenchCommand.class})
+            EvalCommand.class, BenchCommand.class, IngestCommand.class})
 public final class FlowGuardCli {
 
     /** Exit status for user errors (bad file, bad value, bad option). */
@@ -40,6 +40,7 @@ public final class FlowGuardCli {
 
     /** Errors caused by the input or the options rather than by a bug: shown as one line. */
     static boolean isUserError(Throwable e) {
-        return e instanceof UserError || e instanceof FlowGuardException || e instanceof UncheckedIOException;
+        return e instanceof UserError || e instanceof FlowGuardException || e instanceof UncheckedIOException
+                || e instanceof io.flowguard.ingest.IngestException;
     }
 }

@@ -20,4 +20,26 @@ final class Progress {
                 prefix, s.epoch(), s.maxEpochs(), s.trainNll(), s.validationNll(), s.learningRate(),
                 s.eventsPerSecond(), s.elapsedSeconds(), s.improved() ? "  *" : "");
     }
+
+    /** Prints at most one line per {@code seconds}. */
+    static final class Ticker {
+        private final PrintStream out;
+        private final long periodNanos;
+        private long next;
+
+        Ticker(PrintStream out, double seconds) {
+            this.out = out;
+            this.periodNanos = (long) (seconds * 1e9);
+            this.next = System.nanoTime() + periodNanos;
+        }
+
+        boolean due() {
+            return System.nanoTime() >= next;
+        }
+
+        void print(String line) {
+            next = System.nanoTime() + periodNanos;
+            out.println(line);
+        }
+    }
 }

@@ -150,4 +150,17 @@ class CliTest {
         assertEquals(FlowGuardCli.USER_ERROR, run.status());
         assertTrue(run.err().contains("Unknown option"), run.err());
     }
+
+    @Test
+    void ingestNamesTheFileRowAndColumnOfABadCell() throws IOException {
+        Path bad = dir.resolve("bad-ingest.csv");
+        Files.writeString(bad, "id,a,b\n1,0.7,oops\n2,0.5,2\n");
+        Run run = cli("ingest", "--bootstrap-servers", "127.0.0.1:1", "--file", bad.toString(), "--id-column", "id");
+        assertEquals(2, run.status());
+        assertEquals("flowguard ingest: error: " + bad + ": row 1, column 'b': expected a number, got 'oops'",
+                run.err().strip().lines().reduce((a, b) -> b).orElse(""));
+        Run missing = cli("ingest", "--bootstrap-servers", "127.0.0.1:1", "--file", dir.resolve("nope.csv").toString());
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("nope.csv: no such file"), missing.err());
+    }
 }

@@ -28,13 +28,17 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>Why the buffer is a state store: Kafka Streams commits the input offset of every record handed to
  * {@link #process}, including those still waiting in the batch. Each waiting event is therefore also put into a
- * change-logged store (in the same exactly-once transaction as the offset) and deleted when its score is
- * forwarded; after a crash the store is restored and the waiting events are scored, so none is lost and, with
- * exactly-once, none is scored twice. The store's cache absorbs most put/delete pairs between commits.
+ * change-logged store (in the same exactly-once transaction as the offset) until its score is forwarded; after a crash the store is restored and the waiting events are scored, so none is lost and, with
+ * exactly-once, none is scored twice. To keep this cheap the store is a ring of batch slots: event k of the
+ * batch goes to slot k tagged with the batch generation, and a flush only bumps the generation (one put, no
+ * deletes); on restore the slots of the current generation are the waiting events. With the store's cache, at
+ * most one batch of slots reaches the changelog per commit, however many events passed.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final String STORE = "pending-events";
+    /** Store key of the current batch generation; slots 0..batchSize-1 hold the batch's events. */
+    static final long GENERATION = -1;
     static final String SCORES = "scores-sink";
     static final String ALERTS = "alerts-sink";
     static final String DEAD_LETTERS = "dead-letters-sink";
@@ -50,7 +54,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final List<Pending> pending = new ArrayList<>();
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
-    private long nextId;
+    private long generation;
     private long oldestPendingMs;
 
     ScoringProcessor(BatchScorer scorer, StreamMetrics metrics, int batchSize, Duration maxLatency) {
@@ -64,12 +68,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
+        byte[] stored = store.get(GENERATION);
+        generation = stored == null ? 0 : java.nio.ByteBuffer.wrap(stored).getLong();
         try (KeyValueIterator<Long, byte[]> restored = store.all()) {
             restored.forEachRemaining(kv -> {
-                pending.add(Pending.read(kv.key, kv.value, events));
-                nextId = Math.max(nextId, kv.key + 1);
+                if (kv.key != GENERATION) {
+                    Pending p = Pending.read(kv.key, kv.value, events);
+                    if (p.generation() == generation) {
+                        pending.add(p);
+                    }
+                }
             });
         }
+        pending.sort(java.util.Comparator.comparingLong(Pending::slot));
         oldestPendingMs = context.currentSystemTimeMs();
         long tick = Math.max(1, maxLatencyMs / 4);
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
@@ -96,9 +107,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             oldestPendingMs = context.currentSystemTimeMs();
         }
         RecordMetadata where = metadata();
-        Pending p = new Pending(nextId++, event, record.value(), where == null ? "" : where.topic(),
+        Pending p = new Pending(pending.size(), generation, event, record.value(), where == null ? "" : where.topic(),
                 where == null ? -1 : where.partition(), where == null ? -1 : where.offset());
-        store.put(p.id(), p.write());
+        store.put(p.slot(), p.write());
         pending.add(p);
         if (pending.size() >= batchSize) {
             flush();
@@ -155,9 +166,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             metrics.eventsScored.inc(outcomes.size());
         }
-        for (Pending p : pending) {
-            store.delete(p.id());
-        }
+        generation++;
+        store.put(GENERATION, java.nio.ByteBuffer.allocate(8).putLong(generation).array());
         pending.clear();
     }
 

@@ -45,4 +45,21 @@ public final class Devices {
         Engine engine = Engine.getInstance();
         return engine.getEngineName() + " " + engine.getVersion();
     }
+
+    /**
+     * Sets the engine's intra-op thread count (PyTorch's {@code torch.set_num_threads}) and returns the previous
+     * one, or -1 when the engine is not PyTorch. Scoring next to a Kafka broker on a small machine wants 1: the
+     * engine's OpenMP workers spin between operators and take the cores the broker and the stream threads need.
+     */
+    public static int setIntraOpThreads(int threads) {
+        Engine.getInstance();
+        try {
+            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils");
+            int previous = (Integer) jni.getMethod("getNumThreads").invoke(null);
+            jni.getMethod("setNumThreads", int.class).invoke(null, threads);
+            return previous;
+        } catch (ReflectiveOperationException | LinkageError notPyTorch) {
+            return -1;
+        }
+    }
 }

@@ -98,7 +98,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Creates the topics (ignoring those that exist) with {@code partitions} partitions each. */
     public void createTopics(int partitions, String... topics) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+        createTopics(bootstrapServers(), partitions, topics);
+    }
+
+    /** Creates the topics on any cluster (replication factor 1), ignoring those that exist. */
+    public static void createTopics(String bootstrapServers, int partitions, String... topics) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<NewTopic> requests = new ArrayList<>();
             for (String t : topics) {
                 requests.add(new NewTopic(t, partitions, (short) 1));

@@ -1,0 +1,357 @@
+package io.flowguard.app;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import io.flowguard.model.data.Matrix;
+import io.flowguard.model.engine.Devices;
+import io.flowguard.model.flow.FeatureSchema;
+import io.flowguard.model.flow.Flow;
+import io.flowguard.model.flow.FlowFactory;
+import io.flowguard.model.flow.FlowSpec;
+import io.flowguard.model.score.Calibration;
+import io.flowguard.model.score.Scorer;
+import io.flowguard.schemas.Event;
+import io.flowguard.schemas.ScoreResult;
+import io.flowguard.schemas.WireCodec;
+import io.flowguard.stream.ScoringService;
+import io.flowguard.stream.StreamConfig;
+import io.flowguard.stream.kafka.EmbeddedKafkaBroker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * End-to-end streaming benchmark through a real broker (embedded KRaft unless {@code --bootstrap-servers}):
+ * (1) throughput: a producer writes events as fast as it can while the Kafka Streams scorer (exactly-once)
+ * scores them; events/s is measured over the scored count once the pipeline is warm; (2) latency: events are
+ * offered at a fixed rate and a read_committed consumer of the scores topic measures produce-to-committed-score
+ * time. The latency phase doubles as a soak: heap and RSS are reported at its start and end.
+ */
+@Command(name = "stream", description = "End-to-end events/s and latency through a real Kafka broker; the last "
+        + "stdout line is JSON.")
+final class StreamBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap-servers", description = "Use this cluster instead of an embedded broker.")
+    String bootstrapServers;
+
+    @Option(names = "--events", defaultValue = "400000", description = "Events for the throughput phase.")
+    int events;
+
+    @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")
+    int features;
+
+    @Option(names = "--rate", defaultValue = "10000", description = "Offered events/s in the latency phase.")
+    int rate;
+
+    @Option(names = "--latency-seconds", defaultValue = "30", description = "Length of the latency/soak phase.")
+    int latencySeconds;
+
+    @Option(names = "--scoring-batch", defaultValue = "512", description = "Events per scoring batch.")
+    int batchSize;
+
+    @Option(names = "--max-latency-ms", defaultValue = "20", description = "Batch deadline (ms).")
+    int maxLatencyMs;
+
+    @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Exactly-once commit interval (ms).")
+    int commitIntervalMs;
+
+    @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the events topic.")
+    int partitions;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams threads of the scorer.")
+    int threads;
+
+    @Option(names = "--scorer-threads", defaultValue = "1", description = "Engine intra-op threads while "
+            + "streaming (1 leaves the other core to the broker and the Kafka clients).")
+    int scorerThreads;
+
+    @Mixin
+    ModelOptions model;
+
+    @Override
+    public Integer call() throws Exception {
+        var err = System.err;
+        EmbeddedKafkaBroker broker = null;
+        if (bootstrapServers == null) {
+            err.println("starting an embedded Kafka broker (KRaft) ...");
+            broker = EmbeddedKafkaBroker.start();
+            bootstrapServers = broker.bootstrapServers();
+        }
+        String run = "bench-" + Long.toString(System.currentTimeMillis(), 36);
+        Path state = Files.createTempDirectory("flowguard-bench-state");
+        try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
+            int engineThreads = Devices.setIntraOpThreads(scorerThreads);
+            err.printf("engine intra-op threads %d (was %d)%n", scorerThreads, engineThreads);
+            FlowSpec spec = model.spec(model.seed);
+            Matrix data = BenchCommand.gaussian(20000, features, 1);
+            Flow flow = FlowFactory.create(spec, FeatureSchema.fit(data, BenchCommand.names(features),
+                    BenchCommand.plain()), manager);
+            Scorer untrained = new Scorer(flow, null, "bench");
+            Scorer scorer = new Scorer(flow, Calibration.fit(untrained.score(data).logLikelihoods()), "bench");
+            String[] topics = {run + "-events", run + "-scores", run + "-alerts", run + "-dead"};
+            if (broker != null) {
+                broker.createTopics(partitions, topics);
+            }
+            StreamConfig config = new StreamConfig(run, bootstrapServers, topics[0], topics[1], topics[2], topics[3],
+                    batchSize, Duration.ofMillis(maxLatencyMs), Duration.ofMillis(commitIntervalMs), threads);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", spec.kind().name().toLowerCase(Locale.ROOT) + " " + spec.layers() + "x"
+                    + spec.hiddenLayers() + "x" + spec.hiddenFeatures());
+            out.put("features", features);
+            out.put("batch_size", batchSize);
+            out.put("max_latency_ms", maxLatencyMs);
+            out.put("commit_interval_ms", commitIntervalMs);
+            out.put("partitions", partitions);
+            out.put("stream_threads", threads);
+            out.put("engine_intra_op_threads", scorerThreads);
+            out.put("processing_guarantee", "exactly_once_v2");
+            try (ScoringService service = new ScoringService(config, scorer, state);
+                    KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+                service.start();
+                awaitRunning(service);
+                throughput(service, producer, topics[0], out);
+                latency(service, producer, topics[0], topics[1], out);
+            }
+            new Gson().toJson(out, System.out);
+            System.out.println();
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+        return 0;
+    }
+
+    private void throughput(ScoringService service, KafkaProducer<byte[], byte[]> producer, String topic,
+            Map<String, Object> out) {
+        var err = System.err;
+        EventFactory factory = new EventFactory(features, 7);
+        long producedStart = System.nanoTime();
+        Thread feeder = new Thread(() -> {
+            for (int i = 0; i < events; i++) {
+                send(producer, topic, factory.next("t" + i, Instant.now()));
+            }
+            producer.flush();
+        }, "bench-producer");
+        feeder.start();
+        double base = service.metrics().eventsScored();
+        long warm = events / 10;
+        long tWarm = 0;
+        double nWarm = 0;
+        long nextReport = System.nanoTime() + 2_000_000_000L;
+        while (service.metrics().eventsScored() - base < events) {
+            double scored = service.metrics().eventsScored() - base;
+            if (tWarm == 0 && scored >= warm) {
+                tWarm = System.nanoTime();
+                nWarm = scored;
+            }
+            if (System.nanoTime() > nextReport) {
+                nextReport += 2_000_000_000L;
+                err.printf(Locale.ROOT, "  throughput: %,.0f of %,d scored (%.0f s)%n", scored, events,
+                        (System.nanoTime() - producedStart) / 1e9);
+            }
+            if (service.state() != KafkaStreams.State.RUNNING && service.state() != KafkaStreams.State.REBALANCING) {
+                throw new IllegalStateException("scorer stopped: " + service.state());
+            }
+            LockSupport.parkNanos(5_000_000);
+        }
+        long tEnd = System.nanoTime();
+        double rate = (events - nWarm) / ((tEnd - tWarm) / 1e9);
+        err.printf(Locale.ROOT, "throughput: %,d events scored end to end; %,.0f events/s after warm-up (%.1f s in "
+                + "all)%n", events, rate, (tEnd - producedStart) / 1e9);
+        out.put("events", events);
+        out.put("events_per_second", Math.round(rate));
+    }
+
+    private void latency(ScoringService service, KafkaProducer<byte[], byte[]> producer, String eventsTopic,
+            String scoresTopic, Map<String, Object> out) throws IOException {
+        var err = System.err;
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        long heapStart = rt.totalMemory() - rt.freeMemory();
+        long rssStart = rss();
+        Map<String, Long> sentAt = new HashMap<>();
+        AtomicBoolean done = new AtomicBoolean();
+        int total = rate * latencySeconds;
+        long[] latencyMicros = new long[total];
+        int[] received = {0};
+        Thread reader = new Thread(() -> {
+            WireCodec<ScoreResult> codec = WireCodec.of(ScoreResult.class);
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+                consumer.subscribe(List.of(scoresTopic));
+                while (!done.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                        long now = System.nanoTime();
+                        ScoreResult s = codec.decode(r.value());
+                        Long t;
+                        synchronized (sentAt) {
+                            t = sentAt.remove(s.getEventId());
+                        }
+                        if (t != null && received[0] < total) {
+                            received[0]++;
+                            latencyMicros[Integer.parseInt(s.getEventId().substring(1))] = (now - t) / 1000;
+                        }
+                    }
+                }
+            }
+        }, "bench-latency-reader");
+        reader.start();
+        LockSupport.parkNanos(3_000_000_000L);
+        EventFactory factory = new EventFactory(features, 11);
+        long start = System.nanoTime();
+        long period = 1_000_000_000L / rate;
+        for (int i = 0; i < total; i++) {
+            long due = start + i * period;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            String id = "l" + i;
+            synchronized (sentAt) {
+                sentAt.put(id, System.nanoTime());
+            }
+            send(producer, eventsTopic, factory.next(id, Instant.now()));
+            if (i > 0 && i % (rate * 10) == 0) {
+                err.printf(Locale.ROOT, "  latency/soak: %,d of %,d offered, heap %,d MB, RSS %,d MB%n", i, total,
+                        (rt.totalMemory() - rt.freeMemory()) >> 20, rss() >> 20);
+            }
+        }
+        double offered = total / ((System.nanoTime() - start) / 1e9);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (received[0] < total && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(50_000_000);
+        }
+        done.set(true);
+        try {
+            reader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.gc();
+        long heapEnd = rt.totalMemory() - rt.freeMemory();
+        long rssEnd = rss();
+        int n = received[0];
+        int warmUp = Math.min(total / 2, rate * 2);
+        long[] sorted = Arrays.stream(latencyMicros, warmUp, total).filter(v -> v > 0).sorted().toArray();
+        double p99All = Arrays.stream(latencyMicros).filter(v -> v > 0).sorted().skip((long) (n * 0.99)).findFirst()
+                .orElse(0) / 1000.0;
+        n = sorted.length;
+        double p50 = n == 0 ? Double.NaN : sorted[n / 2] / 1000.0;
+        double p99 = n == 0 ? Double.NaN : sorted[Math.min(n - 1, (int) (n * 0.99))] / 1000.0;
+        double max = n == 0 ? Double.NaN : sorted[n - 1] / 1000.0;
+        err.printf(Locale.ROOT, "latency at %,.0f events/s offered for %d s: %,d of %,d scored; after the first %,d: "
+                + "p50 %.1f ms, p99 %.1f ms, max %.1f ms (p99 of all %.1f ms); heap %,d -> %,d MB, RSS %,d -> %,d MB%n",
+                offered, latencySeconds, received[0], total, warmUp, p50, p99, max, p99All, heapStart >> 20,
+                heapEnd >> 20, rssStart >> 20, rssEnd >> 20);
+        out.put("offered_events_per_second", Math.round(offered));
+        out.put("latency_events", received[0]);
+        out.put("latency_events_lost", total - received[0]);
+        out.put("p50_ms", p50);
+        out.put("p99_ms", p99);
+        out.put("max_ms", max);
+        out.put("latency_warm_up_events", warmUp);
+        out.put("p99_ms_including_warm_up", p99All);
+        out.put("soak_seconds", latencySeconds);
+        out.put("heap_mb_start", heapStart >> 20);
+        out.put("heap_mb_end", heapEnd >> 20);
+        out.put("rss_mb_start", rssStart >> 20);
+        out.put("rss_mb_end", rssEnd >> 20);
+    }
+
+    /** Gaussian events with named features and random keys from 1,000 entities. */
+    static final class EventFactory {
+        private final String[] names;
+        private final SplittableRandom random;
+        private final WireCodec<Event> codec = WireCodec.of(Event.class);
+
+        EventFactory(int d, long seed) {
+            this.names = BenchCommand.names(d);
+            this.random = new SplittableRandom(seed);
+        }
+
+        ProducerRecordParts next(String id, Instant time) {
+            Map<String, Double> f = new HashMap<>(names.length * 2);
+            for (String name : names) {
+                f.put(name, random.nextGaussian());
+            }
+            String key = "entity-" + random.nextInt(1000);
+            return new ProducerRecordParts(key, codec.encode(Event.newBuilder().setEventId(id).setKey(key)
+                    .setSource("bench").setEventTime(time).setFeatures(f).build()));
+        }
+    }
+
+    record ProducerRecordParts(String key, byte[] value) {}
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, ProducerRecordParts parts) {
+        producer.send(new ProducerRecord<>(topic, parts.key().getBytes(StandardCharsets.UTF_8), parts.value()));
+    }
+
+    private static void awaitRunning(ScoringService service) throws InterruptedException {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (service.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("scorer did not reach RUNNING: " + service.state());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + System.nanoTime());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    static long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // not on Linux: report 0
+        }
+        return 0;
+    }
+}

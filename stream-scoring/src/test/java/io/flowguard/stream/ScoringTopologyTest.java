@@ -1,0 +1,156 @@
+package io.flowguard.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.flowguard.model.data.Matrix;
+import io.flowguard.model.flow.FeatureSchema;
+import io.flowguard.model.flow.Flow;
+import io.flowguard.model.flow.FlowFactory;
+import io.flowguard.model.flow.FlowKind;
+import io.flowguard.model.flow.FlowSpec;
+import io.flowguard.model.flow.PreprocessingOptions;
+import io.flowguard.model.score.AlertPolicy;
+import io.flowguard.model.score.Calibration;
+import io.flowguard.model.score.Scorer;
+import io.flowguard.schemas.DeadLetter;
+import io.flowguard.schemas.DeadLetterReason;
+import io.flowguard.schemas.ScoreResult;
+import io.flowguard.schemas.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The topology without a broker: batching on size and on the wall-clock deadline, dead letters, model swaps. */
+class ScoringTopologyTest {
+
+    static NDManager manager;
+    static Scorer first;
+    static Scorer second;
+
+    @BeforeAll
+    static void model() {
+        manager = NDManager.newBaseManager();
+        Random random = new Random(5);
+        float[] values = new float[2000 * 4];
+        for (int i = 0; i < 2000; i++) {
+            double[] r = KafkaTestSupport.reading(random);
+            for (int j = 0; j < 4; j++) {
+                values[i * 4 + j] = (float) r[j];
+            }
+        }
+        Matrix data = new Matrix(2000, 4, values);
+        Flow flow = FlowFactory.create(FlowSpec.builder().setKind(FlowKind.MAF).optLayers(2).optHiddenFeatures(16)
+                .optSeed(1).build(), FeatureSchema.fit(data, KafkaTestSupport.NAMES, PreprocessingOptions.defaults()),
+                manager);
+        Calibration calibration = Calibration.fit(new Scorer(flow, null, "x").score(data).logLikelihoods());
+        first = new Scorer(flow, calibration, "v1");
+        second = new Scorer(flow, calibration, "v2");
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
+    private record Harness(TopologyTestDriver driver, TestInputTopic<byte[], byte[]> events,
+            TestOutputTopic<byte[], byte[]> scores, TestOutputTopic<byte[], byte[]> dead,
+            AtomicReference<Scorer> slot) implements AutoCloseable {
+        @Override
+        public void close() {
+            driver.close();
+        }
+    }
+
+    private static Harness harness(int batchSize, Duration maxLatency) {
+        StreamConfig config = StreamConfig.defaults("unused:9092").withBatching(batchSize, maxLatency);
+        AtomicReference<Scorer> slot = new AtomicReference<>(first);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        TopologyTestDriver driver = new TopologyTestDriver(ScoringTopology.build(config,
+                new BatchScorer(slot, AlertPolicy.defaults()), new StreamMetrics()), props);
+        return new Harness(driver,
+                driver.createInputTopic("events", new ByteArraySerializer(), new ByteArraySerializer()),
+                driver.createOutputTopic("scores", new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer()),
+                slot);
+    }
+
+    private static void pipe(Harness h, int from, int to) {
+        Random random = new Random(from);
+        for (int i = from; i < to; i++) {
+            h.events().pipeInput(("k" + i).getBytes(StandardCharsets.UTF_8), KafkaTestSupport.encode(
+                    KafkaTestSupport.event("e" + i, "k" + i, KafkaTestSupport.reading(random))));
+        }
+    }
+
+    private static List<ScoreResult> scores(Harness h) {
+        WireCodec<ScoreResult> codec = WireCodec.of(ScoreResult.class);
+        return h.scores().readValuesToList().stream().map(codec::decode).toList();
+    }
+
+    @Test
+    void aBatchIsScoredWhenItIsFull() {
+        try (Harness h = harness(4, Duration.ofHours(1))) {
+            pipe(h, 0, 3);
+            assertTrue(h.scores().isEmpty());
+            pipe(h, 3, 4);
+            List<ScoreResult> out = scores(h);
+            assertEquals(List.of("e0", "e1", "e2", "e3"), out.stream().map(ScoreResult::getEventId).toList());
+            assertEquals("k2", out.get(2).getKey());
+        }
+    }
+
+    @Test
+    void aPartialBatchIsScoredAtItsDeadline() {
+        try (Harness h = harness(100, Duration.ofMillis(20))) {
+            pipe(h, 0, 2);
+            h.driver().advanceWallClockTime(Duration.ofMillis(5));
+            assertTrue(h.scores().isEmpty());
+            h.driver().advanceWallClockTime(Duration.ofMillis(20));
+            assertEquals(2, scores(h).size());
+        }
+    }
+
+    @Test
+    void badRecordsBecomeDeadLettersAndTheStreamGoesOn() {
+        try (Harness h = harness(3, Duration.ofHours(1))) {
+            h.events().pipeInput("k".getBytes(), new byte[] {1, 2, 3});
+            h.events().pipeInput("k".getBytes(), KafkaTestSupport.encode(
+                    KafkaTestSupport.event("short", "k", new double[] {1, 2})));
+            pipe(h, 0, 2);
+            List<DeadLetter> dead = h.dead().readValuesToList().stream()
+                    .map(WireCodec.of(DeadLetter.class)::decode).toList();
+            assertEquals(List.of(DeadLetterReason.MALFORMED, DeadLetterReason.WRONG_FEATURES),
+                    dead.stream().map(DeadLetter::getReason).toList());
+            assertEquals(0, dead.get(0).getOffset());
+            assertEquals(1, dead.get(1).getOffset());
+            assertEquals(2, scores(h).size());
+        }
+    }
+
+    @Test
+    void aSwappedModelScoresFromTheNextBatchOn() {
+        try (Harness h = harness(2, Duration.ofHours(1))) {
+            pipe(h, 0, 3);
+            h.slot().set(second);
+            pipe(h, 3, 4);
+            List<ScoreResult> out = scores(h);
+            assertEquals(List.of("v1", "v1", "v2", "v2"), out.stream().map(ScoreResult::getModelVersion).toList());
+        }
+    }
+}
