@@ -2,6 +2,7 @@ package io.flowguard.app;
 
 import io.flowguard.ingest.EventPublisher;
 import io.flowguard.ingest.source.TableEvents;
+import io.flowguard.ingest.synthetic.CardTransactionGenerator;
 import io.flowguard.ingest.synthetic.PumpStationFleet;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -32,14 +33,17 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--nab", description = "A NAB series (timestamp,value): replayed in time order, key = its name.")
     Path nab;
 
-    @Option(names = "--generate", description = "pump-stations: the seeded fleet generator with injected anomalies.")
+    @Option(names = "--generate", description = "pump-stations or cards: seeded generators with labelled anomalies.")
     String generate;
 
     @Option(names = "--events", defaultValue = "100000", description = "Events to generate.")
     long events;
 
-    @Option(names = "--stations", defaultValue = "50")
+    @Option(names = "--stations", defaultValue = "50", description = "pump-stations: stations (keys).")
     int stations;
+
+    @Option(names = "--cards", defaultValue = "10000", description = "cards: cards (keys).")
+    int cards;
 
     @Option(names = "--anomaly-rate", defaultValue = "0.01")
     double anomalyRate;
@@ -77,13 +81,21 @@ final class IngestCommand implements Callable<Integer> {
         long count;
         try (EventPublisher publisher = new EventPublisher(bootstrapServers, topic, rate)) {
             if (generate != null) {
-                if (!generate.equals("pump-stations")) {
-                    throw new UserError("--generate: expected pump-stations, got " + generate);
-                }
-                PumpStationFleet fleet = new PumpStationFleet(stations, seed, anomalyRate, "ps-");
-                for (long i = 0; i < events; i++) {
-                    publisher.publish(fleet.next(Instant.now()));
-                    tick(ticker, publisher, start);
+                if (generate.equals("pump-stations")) {
+                    PumpStationFleet fleet = new PumpStationFleet(stations, seed, anomalyRate, "ps-");
+                    for (long i = 0; i < events; i++) {
+                        publisher.publish(fleet.next(Instant.now()));
+                        tick(ticker, publisher, start);
+                    }
+                } else if (generate.equals("cards")) {
+                    CardTransactionGenerator cardGenerator = new CardTransactionGenerator(cards, seed, anomalyRate,
+                            "tx-");
+                    for (long i = 0; i < events; i++) {
+                        publisher.publish(cardGenerator.next());
+                        tick(ticker, publisher, start);
+                    }
+                } else {
+                    throw new UserError("--generate: expected pump-stations or cards, got " + generate);
                 }
             } else {
                 boolean isNab = nab != null;

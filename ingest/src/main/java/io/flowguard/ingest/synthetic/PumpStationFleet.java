@@ -10,11 +10,20 @@ import java.util.Map;
 /**
  * A fleet of pump stations as an event stream: station {@code i} is its own seeded {@link PumpStationSimulator},
  * readings go round-robin over the stations, each event is keyed by its station and carries its ground truth in
- * {@code context["injected"]} (NORMAL, SPIKE, BROKEN_CORRELATION or STUCK) so alerts can be scored against it.
+ * {@code context["injected"]} so alerts can be scored against it: the simulator's NORMAL, SPIKE,
+ * BROKEN_CORRELATION and STUCK, plus two fleet-level kinds: OUT_OF_RANGE (a physically impossible negative
+ * pressure, a quarter of the anomaly rate) and DRIFT (from a random point on, a station's flow and power creep up
+ * by 0.2 % per reading for 500 readings, all labelled DRIFT).
  */
 public final class PumpStationFleet {
 
+    /** A drift episode lasts this many readings of its station (reaching +100 % flow and power). */
+    static final int DRIFT_READINGS = 500;
+
     private final PumpStationSimulator[] stations;
+    private final int[] drift;
+    private final java.util.SplittableRandom random;
+    private final double anomalyRate;
     private final String prefix;
     private long next;
 
@@ -23,6 +32,9 @@ public final class PumpStationFleet {
         for (int i = 0; i < stations; i++) {
             this.stations[i] = new PumpStationSimulator(seed * 1_000_003L + i, anomalyRate);
         }
+        this.drift = new int[stations];
+        this.random = new java.util.SplittableRandom(seed);
+        this.anomalyRate = anomalyRate;
         this.prefix = prefix;
     }
 
@@ -34,8 +46,21 @@ public final class PumpStationFleet {
         for (int j = 0; j < names.size(); j++) {
             features.put(names.get(j), (double) r.values()[j]);
         }
+        String kind = r.kind().name();
+        if (drift[station] > 0 || random.nextDouble() < anomalyRate / 500) {
+            double factor = 1 + 0.002 * ++drift[station];
+            if (drift[station] == DRIFT_READINGS) {
+                drift[station] = 0;
+            }
+            features.compute("flow_m3h", (k, v) -> v * factor);
+            features.compute("power_kw", (k, v) -> v * factor);
+            kind = "DRIFT";
+        } else if (random.nextDouble() < anomalyRate / 4) {
+            features.put("pressure_bar", -1 - random.nextDouble());
+            kind = "OUT_OF_RANGE";
+        }
         return Event.newBuilder().setEventId(prefix + (next++)).setKey("station-" + station)
                 .setSource("pump-stations").setEventTime(time).setFeatures(features)
-                .setContext(Map.of("injected", r.kind().name())).build();
+                .setContext(Map.of("injected", kind)).build();
     }
 }
