@@ -6,7 +6,6 @@ import io.flowguard.model.score.Calibration;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.schemas.Alert;
-import io.flowguard.schemas.Event;
 import io.flowguard.schemas.FeatureContribution;
 import io.flowguard.schemas.ScoreResult;
 import io.flowguard.schemas.Severity;
@@ -42,29 +41,29 @@ public final class BatchScorer {
      * @param events validated events
      * @param rows their feature rows in the model's feature order, {@code events.size() x d} row-major
      */
-    public List<ScoredOutcome> score(Scorer scorer, List<Event> events, float[] rows) {
+    public List<ScoredOutcome> score(Scorer scorer, List<EventIdentity> events, float[] rows) {
         int d = scorer.features();
         ScoreBatch batch = scorer.score(new Matrix(events.size(), d, rows));
         Calibration calibration = scorer.calibration();
         String[] names = scorer.flow().schema().names();
         List<ScoredOutcome> out = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
-            Event e = events.get(i);
+            EventIdentity e = events.get(i);
             Verdict verdict = calibration == null ? Verdict.NORMAL : verdict(policy.judge(batch, i, calibration));
             List<Float> contributions = new ArrayList<>(d);
             for (int j = 0; j < d; j++) {
                 contributions.add(batch.contribution(i, j));
             }
-            ScoreResult score = ScoreResult.newBuilder().setEventId(e.getEventId()).setKey(e.getKey())
-                    .setEventTime(e.getEventTime()).setModelVersion(scorer.modelVersion())
+            ScoreResult score = ScoreResult.newBuilder().setEventId(e.eventId()).setKey(e.key())
+                    .setEventTime(e.eventTime()).setModelVersion(scorer.modelVersion())
                     .setLogLikelihood(batch.logLikelihood(i)).setBitsPerDimension(batch.bitsPerDimension(i))
                     .setTypicality(batch.typicality(i)).setLatentSquaredNorm(batch.latentSquaredNorm(i))
                     .setContributions(contributions).setVerdict(verdict).build();
-            Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.getEventId())
-                    .setKey(e.getKey()).setEventTime(e.getEventTime()).setReason(verdict)
+            Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.eventId())
+                    .setKey(e.key()).setEventTime(e.eventTime()).setReason(verdict)
                     .setSeverity(Math.abs(batch.typicality(i)) > 6 ? Severity.CRITICAL : Severity.WARNING)
                     .setScore(-batch.logLikelihood(i)).setModelVersion(scorer.modelVersion())
-                    .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.getContext()).build();
+                    .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.context()).build();
             out.add(new ScoredOutcome(score, alert));
         }
         return out;

@@ -7,10 +7,12 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An event waiting for its batch in slot {@code slot} of batch {@code generation}, with where it came from (for a
- * dead letter). Stored in the pending-events store under the slot as
+ * dead letter). {@code row} holds its features in the order {@code rowNames} when the fast path read them, else
+ * null (the flush then decodes the payload and validates it against the model of the moment). Stored in the pending-events store under the slot as
  * {@code [generation][topic length][topic][partition][offset][original bytes]}.
  */
-record Pending(long slot, long generation, Event event, byte[] payload, String topic, int partition, long offset) {
+record Pending(long slot, long generation, EventIdentity identity, float[] row, String[] rowNames, byte[] payload,
+        String topic, int partition, long offset) {
 
     byte[] write() {
         byte[] t = topic.getBytes(StandardCharsets.UTF_8);
@@ -27,7 +29,7 @@ record Pending(long slot, long generation, Event event, byte[] payload, String t
         long offset = in.getLong();
         byte[] payload = new byte[in.remaining()];
         in.get(payload);
-        return new Pending(slot, generation, codec.decode(payload), payload, new String(t, StandardCharsets.UTF_8), partition,
+        return new Pending(slot, generation, EventIdentity.of(codec.decode(payload)), null, null, payload, new String(t, StandardCharsets.UTF_8), partition,
                 offset);
     }
 }

@@ -5,6 +5,7 @@ import io.flowguard.schemas.Alert;
 import io.flowguard.schemas.DeadLetter;
 import io.flowguard.schemas.DeadLetterReason;
 import io.flowguard.schemas.Event;
+import io.flowguard.schemas.EventRowReader;
 import io.flowguard.schemas.ScoreResult;
 import io.flowguard.schemas.WireCodec;
 import io.flowguard.schemas.WireException;
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -55,6 +57,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
     private long generation;
+    private Scorer readerModel;
+    private String[] readerNames;
+    private EventRowReader reader;
     private long oldestPendingMs;
 
     ScoringProcessor(BatchScorer scorer, StreamMetrics metrics, int batchSize, Duration maxLatency) {
@@ -92,23 +97,33 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        Event event;
-        try {
-            event = events.decode(record.value());
-        } catch (WireException e) {
-            RecordMetadata where = metadata();
-            deadLetter(record.key(), record.value(), e.kind() == WireException.Kind.UNKNOWN_SCHEMA
-                    ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.MALFORMED, e.getMessage(),
-                    where == null ? "" : where.topic(), where == null ? -1 : where.partition(),
-                    where == null ? -1 : where.offset());
-            return;
+        RecordMetadata where = metadata();
+        String topic = where == null ? "" : where.topic();
+        int partition = where == null ? -1 : where.partition();
+        long offset = where == null ? -1 : where.offset();
+        String[] names = readerFor(scorer.current());
+        float[] row = new float[names.length];
+        EventRowReader.Header fast = reader.read(record.value(), row);
+        Pending p;
+        if (fast != null) {
+            p = new Pending(pending.size(), generation, EventIdentity.of(fast), row, names, record.value(), topic,
+                    partition, offset);
+        } else {
+            Event event;
+            try {
+                event = events.decode(record.value());
+            } catch (WireException e) {
+                deadLetter(record.key(), record.value(), e.kind() == WireException.Kind.UNKNOWN_SCHEMA
+                        ? DeadLetterReason.UNKNOWN_SCHEMA : DeadLetterReason.MALFORMED, e.getMessage(), topic,
+                        partition, offset);
+                return;
+            }
+            p = new Pending(pending.size(), generation, EventIdentity.of(event), null, null, record.value(), topic,
+                    partition, offset);
         }
         if (pending.isEmpty()) {
             oldestPendingMs = context.currentSystemTimeMs();
         }
-        RecordMetadata where = metadata();
-        Pending p = new Pending(pending.size(), generation, event, record.value(), where == null ? "" : where.topic(),
-                where == null ? -1 : where.partition(), where == null ? -1 : where.offset());
         store.put(p.slot(), p.write());
         pending.add(p);
         if (pending.size() >= batchSize) {
@@ -116,35 +131,49 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     }
 
+    /** The feature names of {@code model}, with the fast reader bound to them (rebuilt after a model swap). */
+    private String[] readerFor(Scorer model) {
+        if (model != readerModel) {
+            readerNames = model.flow().schema().names();
+            reader = new EventRowReader(readerNames);
+            readerModel = model;
+        }
+        return readerNames;
+    }
+
     private void flush() {
         Scorer model = scorer.current();
-        String[] names = model.flow().schema().names();
+        String[] names = readerFor(model);
         int d = names.length;
         float[] rows = new float[pending.size() * d];
         float[] row = new float[d];
-        List<Event> valid = new ArrayList<>(pending.size());
+        List<EventIdentity> valid = new ArrayList<>(pending.size());
         List<Pending> validPending = new ArrayList<>(pending.size());
         for (Pending p : pending) {
-            Event e = p.event();
-            RejectedEvent rejected = EventRows.fill(e, names, row);
-            if (rejected != null) {
-                deadLetter(bytes(e.getKey()), p.payload(), rejected.reason(), rejected.detail(), p.topic(),
-                        p.partition(), p.offset());
+            if (p.row() != null && (p.rowNames() == names || Arrays.equals(p.rowNames(), names))) {
+                System.arraycopy(p.row(), 0, rows, valid.size() * d, d);
             } else {
+                Event e = events.decode(p.payload());
+                RejectedEvent rejected = EventRows.fill(e, names, row);
+                if (rejected != null) {
+                    deadLetter(bytes(e.getKey()), p.payload(), rejected.reason(), rejected.detail(), p.topic(),
+                            p.partition(), p.offset());
+                    continue;
+                }
                 System.arraycopy(row, 0, rows, valid.size() * d, d);
-                valid.add(e);
-                validPending.add(p);
             }
+            valid.add(p.identity());
+            validPending.add(p);
         }
         if (!valid.isEmpty()) {
             long start = System.nanoTime();
             List<ScoredOutcome> outcomes;
             try {
                 outcomes = scorer.score(model, valid, valid.size() == pending.size() ? rows
-                        : java.util.Arrays.copyOf(rows, valid.size() * d));
+                        : Arrays.copyOf(rows, valid.size() * d));
             } catch (RuntimeException e) {
                 for (Pending p : validPending) {
-                    deadLetter(bytes(p.event().getKey()), p.payload(), DeadLetterReason.SCORING_FAILED,
+                    deadLetter(bytes(p.identity().key()), p.payload(), DeadLetterReason.SCORING_FAILED,
                             "model " + model.modelVersion() + ": " + e, p.topic(), p.partition(), p.offset());
                 }
                 outcomes = List.of();
