@@ -94,13 +94,15 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
     }
 
     /** The knots of the bin each value falls in, each of shape {@code [batch, features]}. */
-    private record Bin(NDArray x, NDArray width, NDArray y, NDArray height, NDArray derivative,
-            NDArray nextDerivative) {}
+    /** The knots of each value's bin, {@code [batch, features]} each; {@code slope} is height / width. */
+    private record Bin(NDArray xk, NDArray wk, NDArray yk, NDArray hk, NDArray dk, NDArray dk1, NDArray sk) {}
 
     private static Bin bin(Knots k, NDArray idx) {
-        return new Bin(k.xs().gather(idx, 2).squeeze(2), k.widths().gather(idx, 2).squeeze(2),
-                k.ys().gather(idx, 2).squeeze(2), k.heights().gather(idx, 2).squeeze(2),
-                k.derivatives().gather(idx, 2).squeeze(2), k.derivatives().gather(plus(idx, 1), 2).squeeze(2));
+        NDArray wk = k.widths().gather(idx, 2).squeeze(2);
+        NDArray hk = k.heights().gather(idx, 2).squeeze(2);
+        return new Bin(k.xs().gather(idx, 2).squeeze(2), wk, k.ys().gather(idx, 2).squeeze(2), hk,
+                k.derivatives().gather(idx, 2).squeeze(2), k.derivatives().gather(plus(idx, 1), 2).squeeze(2),
+                hk.div(wk));
     }
 
     /** Index of the bin holding each value, shape {@code [batch, features, 1]}, int64. */
@@ -118,20 +120,17 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         NDArray inside = x.gte(-bound).logicalAnd(x.lte(bound));
         NDArray xc = x.clip(-bound, bound);
         Bin bin = bin(k, binIndex(xc, k.xs()));
-        NDArray xk = bin.x();
-        NDArray wk = bin.width();
-        NDArray yk = bin.y();
-        NDArray hk = bin.height();
-        NDArray dk = bin.derivative();
-        NDArray dk1 = bin.nextDerivative();
-        NDArray sk = hk.div(wk);
-        NDArray theta = xc.sub(xk).div(wk);
+        NDArray hk = bin.hk();
+        NDArray dk = bin.dk();
+        NDArray dk1 = bin.dk1();
+        NDArray sk = bin.sk();
+        NDArray theta = xc.sub(bin.xk()).div(bin.wk());
         NDArray oneMinus = minusFrom(1, theta);
         NDArray mixed = theta.mul(oneMinus);
         NDArray thetaSq = theta.square();
         NDArray numerator = hk.mul(sk.mul(thetaSq).add(dk.mul(mixed)));
         NDArray denominator = sk.add(dk1.add(dk).sub(sk.add(sk)).mul(mixed));
-        NDArray y = yk.add(numerator.div(denominator));
+        NDArray y = bin.yk().add(numerator.div(denominator));
         NDArray skMixed = sk.mul(mixed);
         NDArray slope = sk.square().mul(dk1.mul(thetaSq).add(skMixed).add(skMixed).add(dk.mul(oneMinus.square())));
         NDArray logDenominator = denominator.log();
@@ -147,21 +146,18 @@ public final class RationalQuadraticSpline implements MonotoneTransform {
         NDArray inside = y.gte(-bound).logicalAnd(y.lte(bound));
         NDArray yc = y.clip(-bound, bound);
         Bin bin = bin(k, binIndex(yc, k.ys()));
-        NDArray xk = bin.x();
-        NDArray wk = bin.width();
-        NDArray yk = bin.y();
-        NDArray hk = bin.height();
-        NDArray dk = bin.derivative();
-        NDArray dk1 = bin.nextDerivative();
-        NDArray sk = hk.div(wk);
-        NDArray dy = yc.sub(yk);
+        NDArray hk = bin.hk();
+        NDArray dk = bin.dk();
+        NDArray dk1 = bin.dk1();
+        NDArray sk = bin.sk();
+        NDArray dy = yc.sub(bin.yk());
         NDArray curvature = dk1.add(dk).sub(sk.add(sk));
         NDArray a = hk.mul(sk.sub(dk)).add(dy.mul(curvature));
         NDArray b = hk.mul(dk).sub(dy.mul(curvature));
         NDArray c = sk.mul(dy).neg();
         NDArray discriminant = atLeast(b.square().sub(times(a.mul(c), 4)), 0);
         NDArray theta = c.add(c).div(b.neg().sub(discriminant.sqrt()));
-        NDArray x = theta.mul(wk).add(xk);
+        NDArray x = theta.mul(bin.wk()).add(bin.xk());
         NDArray oneMinus = minusFrom(1, theta);
         NDArray mixed = theta.mul(oneMinus);
         NDArray denominator = sk.add(curvature.mul(mixed));
