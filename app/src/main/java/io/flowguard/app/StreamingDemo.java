@@ -178,7 +178,7 @@ final class StreamingDemo {
     }
 
     private void summary(ScoringService service, long sent) {
-        o.printf(Locale.ROOT, "%nscored %,.0f of %,d events exactly once; dead letters: %,.0f malformed, %,.0f "
+        o.printf(Locale.ROOT, "%nscored %,.0f of %,d events; dead letters: %,.0f malformed, %,.0f "
                 + "non-finite%n%n", service.metrics().eventsScored(), sent, service.metrics().deadLettered("MALFORMED"),
                 service.metrics().deadLettered("NON_FINITE"));
         o.printf("%-20s %9s %9s %8s%n", "injected", "events", "alerted", "rate");
