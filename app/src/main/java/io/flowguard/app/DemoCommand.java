@@ -65,9 +65,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", defaultValue = "9464", description = "Streaming: /metrics port on 127.0.0.1.")
     int metricsPort;
 
-    @Option(names = "--scorer-threads", defaultValue = "1", description = "Engine intra-op threads while "
-            + "streaming (1 leaves the other core to the broker and the Kafka clients).")
-    int scorerThreads;
+    @Mixin
+    StreamingEngineOptions engine;
 
     @Mixin
     ModelOptions model;
@@ -119,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         if (streamNext) {
-            Devices.setIntraOpThreads(scorerThreads);
+            Devices.setIntraOpThreads(engine.scorerThreads);
             new StreamingDemo().run(bootstrapServers, out, rate, seconds, stations, anomalyRate, model.seed,
                     metricsPort);
         }

@@ -2,6 +2,7 @@ package io.flowguard.app;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
+import io.flowguard.ingest.EventPublisher;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.flow.FeatureSchema;
@@ -17,7 +18,6 @@ import io.flowguard.stream.ScoringService;
 import io.flowguard.stream.StreamConfig;
 import io.flowguard.stream.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,11 +36,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -87,9 +83,8 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams threads of the scorer.")
     int threads;
 
-    @Option(names = "--scorer-threads", defaultValue = "1", description = "Engine intra-op threads while "
-            + "streaming (1 leaves the other core to the broker and the Kafka clients).")
-    int scorerThreads;
+    @Mixin
+    StreamingEngineOptions engine;
 
     @Mixin
     ModelOptions model;
@@ -106,8 +101,8 @@ final class StreamBenchCommand implements Callable<Integer> {
         String run = "bench-" + Long.toString(System.currentTimeMillis(), 36);
         Path state = Files.createTempDirectory("flowguard-bench-state");
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
-            int engineThreads = Devices.setIntraOpThreads(scorerThreads);
-            err.printf("engine intra-op threads %d (was %d)%n", scorerThreads, engineThreads);
+            int engineThreads = Devices.setIntraOpThreads(engine.scorerThreads);
+            err.printf("engine intra-op threads %d (was %d)%n", engine.scorerThreads, engineThreads);
             FlowSpec spec = model.spec(model.seed);
             Matrix data = BenchCommand.gaussian(20000, features, 1);
             Flow flow = FlowFactory.create(spec, FeatureSchema.fit(data, BenchCommand.names(features),
@@ -129,14 +124,14 @@ final class StreamBenchCommand implements Callable<Integer> {
             out.put("commit_interval_ms", commitIntervalMs);
             out.put("partitions", partitions);
             out.put("stream_threads", threads);
-            out.put("engine_intra_op_threads", scorerThreads);
+            out.put("engine_intra_op_threads", engine.scorerThreads);
             out.put("processing_guarantee", "exactly_once_v2");
             try (ScoringService service = new ScoringService(config, scorer, state);
-                    KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+                    EventPublisher producer = new EventPublisher(bootstrapServers, topics[0], 0)) {
                 service.start();
                 awaitRunning(service);
-                throughput(service, producer, topics[0], out);
-                latency(service, producer, topics[0], topics[1], out);
+                throughput(service, producer, out);
+                latency(service, producer, topics[1], out);
             }
             new Gson().toJson(out, System.out);
             System.out.println();
@@ -148,14 +143,13 @@ final class StreamBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void throughput(ScoringService service, KafkaProducer<byte[], byte[]> producer, String topic,
-            Map<String, Object> out) {
+    private void throughput(ScoringService service, EventPublisher producer, Map<String, Object> out) {
         var err = System.err;
         EventFactory factory = new EventFactory(features, 7);
         long producedStart = System.nanoTime();
         Thread feeder = new Thread(() -> {
             for (int i = 0; i < events; i++) {
-                send(producer, topic, factory.next("t" + i, Instant.now()));
+                producer.publish(factory.next("t" + i, Instant.now()));
             }
             producer.flush();
         }, "bench-producer");
@@ -189,8 +183,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         out.put("events_per_second", Math.round(rate));
     }
 
-    private void latency(ScoringService service, KafkaProducer<byte[], byte[]> producer, String eventsTopic,
-            String scoresTopic, Map<String, Object> out) throws IOException {
+    private void latency(ScoringService service, EventPublisher producer, String scoresTopic, Map<String, Object> out) throws IOException {
         var err = System.err;
         Runtime rt = Runtime.getRuntime();
         System.gc();
@@ -236,7 +229,7 @@ final class StreamBenchCommand implements Callable<Integer> {
             synchronized (sentAt) {
                 sentAt.put(id, System.nanoTime());
             }
-            send(producer, eventsTopic, factory.next(id, Instant.now()));
+            producer.publish(factory.next(id, Instant.now()));
             if (i > 0 && i % (rate * 10) == 0) {
                 err.printf(Locale.ROOT, "  latency/soak: %,d of %,d offered, heap %,d MB, RSS %,d MB%n", i, total,
                         (rt.totalMemory() - rt.freeMemory()) >> 20, rss() >> 20);
@@ -288,28 +281,21 @@ final class StreamBenchCommand implements Callable<Integer> {
     static final class EventFactory {
         private final String[] names;
         private final SplittableRandom random;
-        private final WireCodec<Event> codec = WireCodec.of(Event.class);
 
         EventFactory(int d, long seed) {
             this.names = BenchCommand.names(d);
             this.random = new SplittableRandom(seed);
         }
 
-        ProducerRecordParts next(String id, Instant time) {
+        Event next(String id, Instant time) {
             Map<String, Double> f = new HashMap<>(names.length * 2);
             for (String name : names) {
                 f.put(name, random.nextGaussian());
             }
             String key = "entity-" + random.nextInt(1000);
-            return new ProducerRecordParts(key, codec.encode(Event.newBuilder().setEventId(id).setKey(key)
-                    .setSource("bench").setEventTime(time).setFeatures(f).build()));
+            return Event.newBuilder().setEventId(id).setKey(key).setSource("bench").setEventTime(time)
+                    .setFeatures(f).build();
         }
-    }
-
-    record ProducerRecordParts(String key, byte[] value) {}
-
-    private static void send(KafkaProducer<byte[], byte[]> producer, String topic, ProducerRecordParts parts) {
-        producer.send(new ProducerRecord<>(topic, parts.key().getBytes(StandardCharsets.UTF_8), parts.value()));
     }
 
     private static void awaitRunning(ScoringService service) throws InterruptedException {
@@ -320,16 +306,6 @@ final class StreamBenchCommand implements Callable<Integer> {
             }
             Thread.sleep(100);
         }
-    }
-
-    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {

@@ -71,6 +71,11 @@ public final class EventPublisher implements AutoCloseable {
                 });
     }
 
+    /** Blocks until every record sent so far is acknowledged or failed. */
+    public void flush() {
+        producer.flush();
+    }
+
     public long sent() {
         return sent;
     }
