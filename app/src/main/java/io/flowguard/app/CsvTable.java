@@ -20,16 +20,22 @@ import java.util.zip.GZIPInputStream;
  *
  * @param features the selected feature columns, in the requested order
  * @param labels 0/1 labels when a label column was requested, else null
+ * @param keys the entity of each row when a key column was requested, else null
  */
-public record CsvTable(String[] names, Matrix features, int[] labels) {
+public record CsvTable(String[] names, Matrix features, int[] labels, String[] keys) {
+
+    public static CsvTable read(Path file, List<String> wanted, String labelColumn) {
+        return read(file, wanted, labelColumn, null);
+    }
 
     /**
      * Reads {@code file}.
      *
      * @param wanted feature columns by name, in model order; null = every column except the label column
      * @param labelColumn name of a 0/1 label column to read separately, or null
+     * @param keyColumn name of an entity column (any text) to read separately, or null
      */
-    public static CsvTable read(Path file, List<String> wanted, String labelColumn) {
+    public static CsvTable read(Path file, List<String> wanted, String labelColumn, String keyColumn) {
         try (BufferedReader in = open(file)) {
             String headerLine = in.readLine();
             if (headerLine == null) {
@@ -44,6 +50,11 @@ public record CsvTable(String[] names, Matrix features, int[] labels) {
                 throw new UserError(file + ": expected a label column '" + labelColumn + "', got columns "
                         + Arrays.toString(header));
             }
+            int key = keyColumn == null ? -1 : indexOf(header, keyColumn);
+            if (keyColumn != null && key < 0) {
+                throw new UserError(file + ": expected a key column '" + keyColumn + "', got columns "
+                        + Arrays.toString(header));
+            }
             int[] columns = select(file, header, wanted, label);
             String[] names = new String[columns.length];
             for (int k = 0; k < columns.length; k++) {
@@ -51,6 +62,7 @@ public record CsvTable(String[] names, Matrix features, int[] labels) {
             }
             FloatBuffer values = new FloatBuffer();
             List<Integer> labels = new ArrayList<>();
+            List<String> keys = new ArrayList<>();
             String line;
             long lineNo = 1;
             int rows = 0;
@@ -75,13 +87,17 @@ public record CsvTable(String[] names, Matrix features, int[] labels) {
                     }
                     labels.add((int) v);
                 }
+                if (key >= 0) {
+                    keys.add(cells[key].trim());
+                }
                 rows++;
             }
             if (rows == 0) {
                 throw new UserError(file + ": expected at least one data row after the header, got none");
             }
             int[] labelArray = label < 0 ? null : labels.stream().mapToInt(Integer::intValue).toArray();
-            return new CsvTable(names, new Matrix(rows, columns.length, values.toArray()), labelArray);
+            return new CsvTable(names, new Matrix(rows, columns.length, values.toArray()), labelArray,
+                    key < 0 ? null : keys.toArray(String[]::new));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
         } catch (IOException e) {

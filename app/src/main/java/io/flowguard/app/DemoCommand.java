@@ -10,6 +10,7 @@ import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.AlertPolicy.Verdict;
+import io.flowguard.model.score.Thresholds;
 import io.flowguard.model.score.Calibration;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.train.ModelFitter;
@@ -126,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void report(PrintStream o, Reading[] test, ScoreBatch scores, Calibration c, String[] names) {
-        AlertPolicy policy = AlertPolicy.defaults();
+        Thresholds policy = AlertPolicy.defaults().thresholds(c, names.length);
         o.printf(Locale.ROOT, "held-out log p(x): 0.1%% quantile %.2f, median %.2f, 99.99%% quantile %.2f nats%n%n",
                 c.quantile(0.001), c.quantile(0.5), c.quantile(0.9999));
         int kinds = Kind.values().length;
@@ -134,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         int[][] verdicts = new int[kinds][Verdict.values().length];
         Verdict[] v = new Verdict[test.length];
         for (int i = 0; i < test.length; i++) {
-            v[i] = policy.judge(scores, i, c);
+            v[i] = policy.judge(scores.logLikelihood(i), scores.latentSquaredNorm(i));
             total[test[i].kind().ordinal()]++;
             verdicts[test[i].kind().ordinal()][v[i].ordinal()]++;
         }
@@ -144,11 +145,11 @@ final class DemoCommand implements Callable<Integer> {
             int[] row = verdicts[k.ordinal()];
             double median = median(IntStream.range(0, test.length).filter(i -> test[i].kind() == k)
                     .mapToDouble(scores::logLikelihood).toArray());
-            int flagged = row[Verdict.LOW_DENSITY.ordinal()] + row[Verdict.ATYPICALLY_HIGH_DENSITY.ordinal()];
+            int flagged = row[Verdict.LOW_DENSITY.ordinal()] + row[Verdict.HIGH_DENSITY_ATYPICAL.ordinal()];
             o.printf(Locale.ROOT, "%-20s %7d %14.2f %13d %19d %8.1f%%%n",
                     k.name().toLowerCase(Locale.ROOT).replace('_', ' '), total[k.ordinal()], median,
                     row[Verdict.LOW_DENSITY.ordinal()],
-                    row[Verdict.ATYPICALLY_HIGH_DENSITY.ordinal()],
+                    row[Verdict.HIGH_DENSITY_ATYPICAL.ordinal()],
                     total[k.ordinal()] == 0 ? 0 : 100.0 * flagged / total[k.ordinal()]);
         }
         double[] anomaly = new double[test.length];

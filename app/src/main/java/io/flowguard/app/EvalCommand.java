@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
+import io.flowguard.model.score.AlertPolicy;
+import io.flowguard.model.score.Thresholds;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.train.ModelFitter;
 import java.nio.file.Path;
@@ -20,7 +22,10 @@ import picocli.CommandLine.Option;
 
 /**
  * The ADBench protocol of {@code shared/data/adbench/README.md}: for each seed, shuffle, fit on the first 60% without
- * labels (preprocessing from those rows only), score the last 40% with {@code -log p(x)}, report AUROC and AUPRC.
+ * labels (preprocessing from those rows only), score the last 40% and report AUROC and AUPRC of two scores: the
+ * plain {@code -log p(x)} and the guarded margin of {@link Thresholds#margin} (both density tails and the latent
+ * norm against the held-out calibration), plus precision and recall of the guarded decision at the calibrated
+ * threshold of {@code --false-alarm-rate}, beside the peers of PEERS.md when it sits next to the data.
  */
 @Command(name = "eval", description = "Unsupervised detection quality on a labelled CSV (the ADBench protocol); "
         + "the last stdout line is a JSON summary.")
@@ -38,8 +43,15 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--train-fraction", defaultValue = "0.6")
     double trainFraction;
 
+    @Option(names = "--peers", description = "PEERS.md to print beside the results (default: PEERS.md next to the "
+            + "data file, when there is one).")
+    Path peers;
+
     @Mixin
     ModelOptions model;
+
+    @Mixin
+    PolicyOptions policy;
 
     @Override
     public Integer call() {
@@ -60,6 +72,11 @@ final class EvalCommand implements Callable<Integer> {
         double scoreSeconds = 0;
         double aurocSum = 0;
         double auprcSum = 0;
+        double guardedAurocSum = 0;
+        double guardedAuprcSum = 0;
+        long truePositives = 0;
+        long flagged = 0;
+        long anomalies = 0;
         for (long seed : seeds) {
             int[] perm = Matrix.permutation(all.rows(), seed);
             int cut = (int) Math.round(all.rows() * trainFraction);
@@ -74,14 +91,31 @@ final class EvalCommand implements Callable<Integer> {
                 long t1 = System.nanoTime();
                 ScoreBatch scores = fitted.scorer().score(test);
                 long t2 = System.nanoTime();
+                Thresholds thresholds = policy.thresholds(fitted.scorer(), data);
                 double[] anomaly = new double[scores.size()];
+                double[] guarded = new double[scores.size()];
                 int[] labels = new int[scores.size()];
+                int tp = 0;
+                int alerts = 0;
                 for (int i = 0; i < anomaly.length; i++) {
                     anomaly[i] = -scores.logLikelihood(i);
+                    guarded[i] = thresholds.margin(scores.logLikelihood(i), scores.latentSquaredNorm(i));
                     labels[i] = table.labels()[testIdx[i]];
+                    boolean alert = thresholds.judge(scores.logLikelihood(i), scores.latentSquaredNorm(i))
+                            != AlertPolicy.Verdict.NORMAL;
+                    alerts += alert ? 1 : 0;
+                    tp += alert && labels[i] == 1 ? 1 : 0;
                 }
+                int positives = Arrays.stream(labels).sum();
                 double auroc = Ranking.auroc(anomaly, labels);
                 double auprc = Ranking.averagePrecision(anomaly, labels);
+                double guardedAuroc = Ranking.auroc(guarded, labels);
+                double guardedAuprc = Ranking.averagePrecision(guarded, labels);
+                guardedAurocSum += guardedAuroc;
+                guardedAuprcSum += guardedAuprc;
+                truePositives += tp;
+                flagged += alerts;
+                anomalies += positives;
                 fitSeconds += (t1 - t0) / 1e9;
                 scoreSeconds += (t2 - t1) / 1e9;
                 scored += test.rows();
@@ -91,12 +125,19 @@ final class EvalCommand implements Callable<Integer> {
                 row.put("seed", seed);
                 row.put("auroc", round(auroc));
                 row.put("auprc", round(auprc));
+                row.put("guarded_auroc", round(guardedAuroc));
+                row.put("guarded_auprc", round(guardedAuprc));
+                row.put("precision", alerts == 0 ? null : round((double) tp / alerts));
+                row.put("recall", round((double) tp / Math.max(1, positives)));
                 row.put("epochs", fitted.report().history().size());
                 row.put("fit_seconds", round((t1 - t0) / 1e9));
                 perSeed.add(row);
-                err.printf(Locale.ROOT, "seed %d: AUROC %.4f  AUPRC %.4f  (%d epochs, %s, fit %.1f s)%n", seed,
-                        auroc, auprc, fitted.report().history().size(), fitted.report().stopReason(),
-                        (t1 - t0) / 1e9);
+                err.printf(Locale.ROOT, "seed %d: -log p AUROC %.4f AUPRC %.4f | guarded AUROC %.4f AUPRC %.4f | "
+                        + "at the calibrated threshold: %d alerts, precision %s, recall %.3f  (%d epochs, %s, fit "
+                        + "%.1f s)%n", seed, auroc, auprc, guardedAuroc, guardedAuprc, alerts,
+                        alerts == 0 ? "-" : String.format(Locale.ROOT, "%.3f", (double) tp / alerts),
+                        (double) tp / Math.max(1, positives), fitted.report().history().size(),
+                        fitted.report().stopReason(), (t1 - t0) / 1e9);
             }
         }
         Map<String, Object> summary = new LinkedHashMap<>();
@@ -106,11 +147,26 @@ final class EvalCommand implements Callable<Integer> {
         Map<String, Object> mean = new LinkedHashMap<>();
         mean.put("auroc", round(aurocSum / seeds.size()));
         mean.put("auprc", round(auprcSum / seeds.size()));
+        mean.put("guarded_auroc", round(guardedAurocSum / seeds.size()));
+        mean.put("guarded_auprc", round(guardedAuprcSum / seeds.size()));
+        mean.put("precision", flagged == 0 ? null : round((double) truePositives / flagged));
+        mean.put("recall", round((double) truePositives / Math.max(1, anomalies)));
         summary.put("mean", mean);
+        summary.put("false_alarm_rate", thresholdsRate());
+        String peer = Peers.line(peers != null ? peers : data.toAbsolutePath().getParent().resolve("PEERS.md"),
+                dataset);
+        if (peer != null) {
+            err.printf(Locale.ROOT, "%s: -log p AUROC %.4f, guarded AUROC %.4f; peers (PEERS.md): %s%n", dataset,
+                    aurocSum / seeds.size(), guardedAurocSum / seeds.size(), peer);
+        }
         summary.put("fit_seconds", round(fitSeconds / seeds.size()));
         summary.put("score_events_per_second", Math.round(scored / scoreSeconds));
         System.out.println(new Gson().toJson(summary));
         return 0;
+    }
+
+    private double thresholdsRate() {
+        return policy.policy().falseAlarmRate();
     }
 
     private static double round(double v) {

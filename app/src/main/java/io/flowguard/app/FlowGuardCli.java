@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "flowguard", mixinStandardHelpOptions = true, version = "flowguard 0.1.0",
         description = "Streaming anomaly detection with exact normalizing-flow densities.",
         subcommands = {DemoCommand.class, TrainCommand.class, ScoreCommand.class, SampleCommand.class,
+            SyntheticEvalCommand.class, ReportCommand.class,
             EvalCommand.class, BenchCommand.class, IngestCommand.class})
 public final class FlowGuardCli {
 

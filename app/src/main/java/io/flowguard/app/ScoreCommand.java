@@ -3,9 +3,12 @@ package io.flowguard.app;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.LoadedModel;
 import io.flowguard.model.engine.Devices;
-import io.flowguard.model.score.AlertPolicy;
+import io.flowguard.model.score.AlertPolicy.Verdict;
+import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
+import io.flowguard.model.score.Thresholds;
+import io.flowguard.model.score.TypicalityWindows;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,10 +18,15 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "score", description = "Score every row of a CSV file with a checkpoint; one output row per input row.")
+@Command(name = "score", description = "Score every row of a CSV file with a checkpoint; one output row per input row,"
+        + " with the verdict of the alert policy and the most anomalous features.")
 final class ScoreCommand implements Callable<Integer> {
+
+    /** How many features the top_features column names. */
+    static final int TOP_FEATURES = 3;
 
     @Option(names = "--model", required = true, description = "Checkpoint written by 'flowguard train'.")
     Path model;
@@ -29,49 +37,76 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Scores CSV to write.")
     Path out;
 
+    @Option(names = "--key-column", description = "Entity column (sensor, card): typicality windows run per key. "
+            + "Without it the file is one stream, windows run over it in row order.")
+    String keyColumn;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|gpu|gpu:N")
     String device;
+
+    @Mixin
+    PolicyOptions policy;
 
     @Override
     public Integer call() {
         try (LoadedModel loaded = Checkpoints.load(model, Devices.select(device))) {
             String[] names = loaded.flow().schema().names();
-            CsvTable table = CsvTable.read(data, Arrays.asList(names), null);
+            CsvTable table = CsvTable.read(data, Arrays.asList(names), null, keyColumn);
             Scorer scorer = loaded.scorer();
+            Thresholds thresholds = policy.thresholds(scorer, model);
             long start = System.nanoTime();
             ScoreBatch batch = scorer.score(table.features());
             double seconds = (System.nanoTime() - start) / 1e9;
-            AlertPolicy policy = AlertPolicy.defaults();
-            int[] alerts = new int[AlertPolicy.Verdict.values().length];
-            write(batch, names, policy, scorer, alerts);
-            System.out.printf(Locale.ROOT, "scored %,d rows with model %s in %.2f s (%,.0f ev/s); low-density "
-                            + "alerts %d, atypically-high-density alerts %d; wrote %s%n",
+            int[] alerts = write(batch, names, table.keys(), thresholds, scorer.modelVersion());
+            StringBuilder counts = new StringBuilder();
+            for (Verdict v : Verdict.values()) {
+                if (v != Verdict.NORMAL) {
+                    counts.append(counts.length() == 0 ? "" : ", ").append(v.name()).append(' ')
+                            .append(alerts[v.ordinal()]);
+                }
+            }
+            System.out.printf(Locale.ROOT, "scored %,d rows with model %s in %.2f s (%,.0f ev/s); %s rule at a "
+                            + "false-alarm rate of %s: %s; wrote %s%n",
                     batch.size(), scorer.modelVersion(), seconds, batch.size() / seconds,
-                    alerts[AlertPolicy.Verdict.LOW_DENSITY.ordinal()],
-                    alerts[AlertPolicy.Verdict.ATYPICALLY_HIGH_DENSITY.ordinal()], out);
+                    thresholds.policy().rule().name().toLowerCase(Locale.ROOT),
+                    thresholds.policy().falseAlarmRate(), counts, out);
         }
         return 0;
     }
 
-    private void write(ScoreBatch batch, String[] names, AlertPolicy policy, Scorer scorer, int[] alerts) {
+    private int[] write(ScoreBatch batch, String[] names, String[] keys, Thresholds thresholds, String version) {
+        int[] alerts = new int[Verdict.values().length];
+        TypicalityWindows windows = new TypicalityWindows(Math.max(1, thresholds.window()));
         try (BufferedWriter w = Files.newBufferedWriter(out)) {
-            StringBuilder header = new StringBuilder("row,log_likelihood,bits_per_dim,latent_sq_norm,typicality,"
-                    + "verdict,most_anomalous_feature");
+            StringBuilder header = new StringBuilder("row");
+            if (keys != null) {
+                header.append(",key");
+            }
+            header.append(",log_likelihood,bits_per_dim,latent_sq_norm,typicality,window_mean,margin,verdict,"
+                    + "severity,top_features");
             for (String n : names) {
                 header.append(",contrib_").append(n);
             }
             w.write(header.append('\n').toString());
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
-                AlertPolicy.Verdict v = scorer.calibration() == null ? AlertPolicy.Verdict.NORMAL
-                        : policy.judge(batch, i, scorer.calibration());
-                alerts[v.ordinal()]++;
+                String key = keys == null ? "" : keys[i];
+                Decision d = thresholds.decide(batch.logLikelihood(i), batch.latentSquaredNorm(i),
+                        windows.of(key, version), version);
+                alerts[d.verdict().ordinal()]++;
                 line.setLength(0);
-                line.append(i + 1).append(',').append((float) batch.logLikelihood(i)).append(',')
+                line.append(i + 1);
+                if (keys != null) {
+                    line.append(',').append(key);
+                }
+                line.append(',').append((float) batch.logLikelihood(i)).append(',')
                         .append((float) batch.bitsPerDimension(i)).append(',')
                         .append((float) batch.latentSquaredNorm(i)).append(',')
-                        .append((float) batch.typicality(i)).append(',').append(v.name().toLowerCase(Locale.ROOT))
-                        .append(',').append(names[batch.get(i).mostAnomalousFeature()]);
+                        .append((float) batch.typicality(i)).append(',')
+                        .append(Double.isNaN(d.windowMean()) ? "" : Float.toString((float) d.windowMean()))
+                        .append(',').append((float) d.margin()).append(',').append(d.verdict().name()).append(',')
+                        .append(!d.alert() ? "" : d.critical() ? "CRITICAL" : "WARNING").append(',')
+                        .append(topFeatures(batch, i, names));
                 for (int j = 0; j < names.length; j++) {
                     line.append(',').append(batch.contribution(i, j));
                 }
@@ -80,5 +115,24 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": cannot write scores (" + e.getMessage() + ")", e);
         }
+        return alerts;
+    }
+
+    /**
+     * The features with the lowest conditional log-likelihood log p(x_j | x_&lt;j), most anomalous first, as
+     * {@code name(nats)} joined by semicolons (no commas, so the CSV cell needs no quoting).
+     */
+    static String topFeatures(ScoreBatch batch, int i, String[] names) {
+        Integer[] order = new Integer[names.length];
+        for (int j = 0; j < order.length; j++) {
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(batch.contribution(i, a), batch.contribution(i, b)));
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < Math.min(TOP_FEATURES, order.length); k++) {
+            s.append(k == 0 ? "" : ";").append(names[order[k]]).append('(')
+                    .append(String.format(Locale.ROOT, "%.2f", batch.contribution(i, order[k]))).append(')');
+        }
+        return s.toString();
     }
 }

@@ -75,16 +75,80 @@ class CliTest {
         assertEquals(3001, lines.size());
         String[] header = lines.get(0).split(",");
         assertEquals("log_likelihood", header[1]);
-        assertEquals("contrib_flow_m3h", header[7]);
-        for (String line : lines.subList(1, 200)) {
-            String[] c = line.split(",");
+        assertEquals("verdict", header[7]);
+        assertEquals("top_features", header[9]);
+        assertEquals("contrib_flow_m3h", header[10]);
+        java.util.Set<String> verdicts = new java.util.HashSet<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] c = line.split(",", -1);
             double total = Double.parseDouble(c[1]);
             double sum = 0;
-            for (int j = 7; j < c.length; j++) {
-                sum += Double.parseDouble(c[j]);
+            double lowest = Double.MAX_VALUE;
+            String lowestName = null;
+            for (int j = 10; j < c.length; j++) {
+                double v = Double.parseDouble(c[j]);
+                sum += v;
+                if (v < lowest) {
+                    lowest = v;
+                    lowestName = header[j].substring("contrib_".length());
+                }
             }
             assertEquals(total, sum, 1e-3 * Math.max(1, Math.abs(total)));
+            verdicts.add(c[7]);
+            assertTrue(c[9].startsWith(lowestName + "("), "top feature first: " + c[9] + " vs " + lowestName);
+            assertEquals(3, c[9].split(";").length, c[9]);
         }
+        assertTrue(java.util.Set.of("NORMAL", "LOW_DENSITY", "HIGH_DENSITY_ATYPICAL", "WINDOW_TYPICALITY")
+                .containsAll(verdicts), verdicts.toString());
+        assertTrue(verdicts.contains("NORMAL"));
+        assertTrue(run.out().contains("guarded rule at a false-alarm rate of 1.0E-4"), run.out());
+    }
+
+    @Test
+    void scoreRunsWindowsPerKeyAndReportsTheirMeans() throws IOException {
+        Path keyed = dir.resolve("keyed.csv");
+        List<String> rows = Files.readAllLines(csv);
+        StringBuilder sb = new StringBuilder("station," + rows.get(0) + "\n");
+        for (int i = 1; i < rows.size(); i++) {
+            sb.append("s").append(i % 3).append(',').append(rows.get(i)).append('\n');
+        }
+        Files.writeString(keyed, sb);
+        Path scores = dir.resolve("keyed-scores.csv");
+        Run run = cli("score", "--model", model.toString(), "--data", keyed.toString(), "--out", scores.toString(),
+                "--key-column", "station", "--false-alarm-rate", "0.01");
+        assertEquals(0, run.status(), run.err());
+        List<String> lines = Files.readAllLines(scores);
+        assertEquals("key", lines.get(0).split(",")[1]);
+        // Three keys in turn: no window is full before each key's 32nd event (row 3 * 31 + k); after that the
+        // mean is reported for every event that no per-event test flagged (flagged ones stay out of windows).
+        int full = 0;
+        for (int i = 1; i < lines.size(); i++) {
+            String[] c = lines.get(i).split(",", -1);
+            assertEquals("s" + (i % 3), c[1]);
+            if (i <= 3 * 31) {
+                assertTrue(c[6].isEmpty(), "no window mean yet in row " + i);
+            } else {
+                full += c[6].isEmpty() ? 0 : 1;
+            }
+        }
+        assertTrue(full > 0.9 * (lines.size() - 1 - 3 * 31), "window means in " + full + " rows");
+        Run bad = cli("score", "--model", model.toString(), "--data", keyed.toString(), "--out", scores.toString(),
+                "--key-column", "nope");
+        assertOneLineError(bad, "keyed.csv", "expected a key column 'nope'");
+        Run rate = cli("score", "--model", model.toString(), "--data", keyed.toString(), "--out", scores.toString(),
+                "--false-alarm-rate", "2");
+        assertOneLineError(rate, "--false-alarm-rate", "expected a false-alarm rate in (0, 0.5), got 2.0");
+    }
+
+    @Test
+    void reportWritesHtmlWithHistogramsAndThresholds() throws IOException {
+        Path html = dir.resolve("report.html");
+        Run run = cli("report", "--model", model.toString(), "--data", csv.toString(), "--out", html.toString());
+        assertEquals(0, run.status(), run.err());
+        String page = Files.readString(html);
+        assertTrue(page.contains("<svg") && page.contains("stroke-dasharray"), "histogram with threshold lines");
+        assertTrue(page.contains("3000 events"), page.substring(0, 400));
+        assertTrue(run.out().startsWith("wrote "), run.out());
     }
 
     @Test

@@ -2,9 +2,11 @@ package io.flowguard.stream;
 
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.score.AlertPolicy;
-import io.flowguard.model.score.Calibration;
+import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
+import io.flowguard.model.score.Thresholds;
+import io.flowguard.model.score.TypicalityWindow;
 import io.flowguard.schemas.Alert;
 import io.flowguard.schemas.FeatureContribution;
 import io.flowguard.schemas.ScoreResult;
@@ -17,15 +19,29 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Scores a batch of validated events with the model now in the slot and turns the scores into wire records. The
  * slot is read once per batch, so a model swap takes effect atomically between batches: no event is scored by a
- * mix of models, none twice. No Kafka here: the stream adapters (Kafka Streams, Flink) call it.
+ * mix of models, none twice. The decision per event is the {@link AlertPolicy} resolved against the model's
+ * calibration (once per model version), with the key's typicality window kept by the caller's {@link Windows}
+ * (a state store in a stream). No Kafka here: the stream adapters (Kafka Streams, Flink) call it.
  */
 public final class BatchScorer {
 
     /** How many features an alert names. */
     public static final int TOP_FEATURES = 3;
 
+    /** Where the per-key typicality windows live between batches. */
+    public interface Windows {
+        /** The window of {@code key} (a new empty one of {@code size} events when there is none). */
+        TypicalityWindow get(String key, int size, String modelVersion);
+
+        void put(String key, TypicalityWindow window);
+    }
+
+    /** Thresholds resolved for one model. */
+    private record Resolved(Scorer model, Thresholds thresholds) {}
+
     private final AtomicReference<Scorer> model;
     private final AlertPolicy policy;
+    private volatile Resolved resolved;
 
     public BatchScorer(AtomicReference<Scorer> model, AlertPolicy policy) {
         this.model = model;
@@ -41,15 +57,25 @@ public final class BatchScorer {
      * @param events validated events
      * @param rows their feature rows in the model's feature order, {@code events.size() x d} row-major
      */
-    public List<ScoredOutcome> score(Scorer scorer, List<EventIdentity> events, float[] rows) {
+    public List<ScoredOutcome> score(Scorer scorer, List<EventIdentity> events, float[] rows, Windows windows) {
         int d = scorer.features();
         ScoreBatch batch = scorer.score(new Matrix(events.size(), d, rows));
-        Calibration calibration = scorer.calibration();
+        Thresholds thresholds = thresholds(scorer);
         String[] names = scorer.flow().schema().names();
+        String version = scorer.modelVersion();
         List<ScoredOutcome> out = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             EventIdentity e = events.get(i);
-            Verdict verdict = calibration == null ? Verdict.NORMAL : verdict(policy.judge(batch, i, calibration));
+            Decision decision = null;
+            if (thresholds != null) {
+                TypicalityWindow window = thresholds.window() > 0 && windows != null
+                        ? windows.get(e.key(), thresholds.window(), version) : null;
+                decision = thresholds.decide(batch.logLikelihood(i), batch.latentSquaredNorm(i), window, version);
+                if (window != null) {
+                    windows.put(e.key(), window);
+                }
+            }
+            Verdict verdict = decision == null ? Verdict.NORMAL : verdict(decision.verdict());
             List<Float> contributions = new ArrayList<>(d);
             for (int j = 0; j < d; j++) {
                 contributions.add(batch.contribution(i, j));
@@ -61,7 +87,7 @@ public final class BatchScorer {
                     .setContributions(contributions).setVerdict(verdict).build();
             Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.eventId())
                     .setKey(e.key()).setEventTime(e.eventTime()).setReason(verdict)
-                    .setSeverity(Math.abs(batch.typicality(i)) > 6 ? Severity.CRITICAL : Severity.WARNING)
+                    .setSeverity(decision.critical() ? Severity.CRITICAL : Severity.WARNING)
                     .setScore(-batch.logLikelihood(i)).setModelVersion(scorer.modelVersion())
                     .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.context()).build();
             out.add(new ScoredOutcome(score, alert));
@@ -73,8 +99,20 @@ public final class BatchScorer {
         return switch (v) {
             case NORMAL -> Verdict.NORMAL;
             case LOW_DENSITY -> Verdict.LOW_DENSITY;
-            case ATYPICALLY_HIGH_DENSITY -> Verdict.HIGH_DENSITY_ATYPICAL;
+            case HIGH_DENSITY_ATYPICAL -> Verdict.HIGH_DENSITY_ATYPICAL;
+            case WINDOW_TYPICALITY -> Verdict.WINDOW_TYPICALITY;
         };
+    }
+
+    /** The policy resolved against {@code scorer}'s calibration; null for an uncalibrated model (no alerts). */
+    private Thresholds thresholds(Scorer scorer) {
+        Resolved r = resolved;
+        if (r == null || r.model() != scorer) {
+            r = new Resolved(scorer, scorer.calibration() == null ? null
+                    : policy.thresholds(scorer.calibration(), scorer.features()));
+            resolved = r;
+        }
+        return r.thresholds();
     }
 
     /** The features with the lowest conditional log-likelihood log p(x_j | x_<j), most anomalous first. */

@@ -1,6 +1,7 @@
 package io.flowguard.stream;
 
 import io.flowguard.model.score.Scorer;
+import io.flowguard.model.score.TypicalityWindow;
 import io.flowguard.schemas.Alert;
 import io.flowguard.schemas.DeadLetter;
 import io.flowguard.schemas.DeadLetterReason;
@@ -15,7 +16,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -39,6 +44,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final String STORE = "pending-events";
+    /** Per-key typicality windows ({@link TypicalityWindow} bytes by event key). */
+    static final String WINDOWS = "typicality-windows";
+    /** Windows kept decoded in memory (least recently used beyond this are re-read from the store). */
+    static final int CACHED_WINDOWS = 100_000;
     /** Store key of the current batch generation; slots 0..batchSize-1 hold the batch's events. */
     static final long GENERATION = -1;
     static final String SCORES = "scores-sink";
@@ -56,6 +65,30 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final List<Pending> pending = new ArrayList<>();
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<Long, byte[]> store;
+    private KeyValueStore<String, byte[]> windowStore;
+    private final Map<String, TypicalityWindow> windows = new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, TypicalityWindow> eldest) {
+            return size() > CACHED_WINDOWS;
+        }
+    };
+    private final Set<String> touched = new HashSet<>();
+    private final BatchScorer.Windows windowAccess = new BatchScorer.Windows() {
+        @Override
+        public TypicalityWindow get(String key, int size, String modelVersion) {
+            TypicalityWindow w = windows.get(key);
+            if (w == null || w.size() != size) {
+                w = TypicalityWindow.fromBytes(windowStore.get(key), size, modelVersion);
+                windows.put(key, w);
+            }
+            return w;
+        }
+
+        @Override
+        public void put(String key, TypicalityWindow window) {
+            touched.add(key);
+        }
+    };
     private long generation;
     private Scorer readerModel;
     private String[] readerNames;
@@ -73,6 +106,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
+        this.windowStore = context.getStateStore(WINDOWS);
         byte[] stored = store.get(GENERATION);
         generation = stored == null ? 0 : java.nio.ByteBuffer.wrap(stored).getLong();
         try (KeyValueIterator<Long, byte[]> restored = store.all()) {
@@ -170,14 +204,19 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             List<ScoredOutcome> outcomes;
             try {
                 outcomes = scorer.score(model, valid, valid.size() == pending.size() ? rows
-                        : Arrays.copyOf(rows, valid.size() * d));
+                        : Arrays.copyOf(rows, valid.size() * d), windowAccess);
+                for (String key : touched) {
+                    windowStore.put(key, windows.get(key).toBytes());
+                }
             } catch (RuntimeException e) {
+                windows.keySet().removeAll(touched); // re-read from the store: the batch did not happen
                 for (Pending p : validPending) {
                     deadLetter(bytes(p.identity().key()), p.payload(), DeadLetterReason.SCORING_FAILED,
                             "model " + model.modelVersion() + ": " + e, p.topic(), p.partition(), p.offset());
                 }
                 outcomes = List.of();
             }
+            touched.clear();
             metrics.scoringLatency.observe((System.nanoTime() - start) / 1e9);
             metrics.batchSize.observe(valid.size());
             long now = context.currentSystemTimeMs();

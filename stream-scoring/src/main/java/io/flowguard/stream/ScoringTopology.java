@@ -7,7 +7,8 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * events -> [score: decode, micro-batch, flow, verdict] -> scores, alerts, dead-letters. Values are Avro
+ * events -> [score: decode, micro-batch, flow, verdict] -> scores, alerts, dead-letters. Two change-logged state
+ * stores: the events waiting in the current batch, and the per-key typicality windows. Values are Avro
  * single-object bytes; the processor decodes them itself so that undecodable input becomes a dead letter
  * instead of a deserialisation failure.
  */
@@ -22,6 +23,8 @@ public final class ScoringTopology {
                 config.maxLatency()), "events");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.STORE),
                 Serdes.Long(), Serdes.ByteArray()).withCachingEnabled(), "score");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.WINDOWS),
+                Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), "score");
         topology.addSink(ScoringProcessor.SCORES, config.scoresTopic(), new ByteArraySerializer(),
                 new ByteArraySerializer(), "score");
         topology.addSink(ScoringProcessor.ALERTS, config.alertsTopic(), new ByteArraySerializer(),

@@ -3,53 +3,59 @@ package io.flowguard.model.score;
 import io.flowguard.model.FlowGuardException;
 
 /**
- * When a score becomes an alert. Low density alone is not enough: a flow can give an out-of-distribution input
- * (a stuck sensor reporting its long-run mean, a blank image) a <em>higher</em> likelihood than any real event,
- * because density is not typicality (Nalisnick et al., "Do Deep Generative Models Know What They Don't Know?",
- * ICLR 2019; "Detecting Out-of-Distribution Inputs to Deep Generative Models Using Typicality", 2019). Real events
- * from a d-dimensional model have {@code log p(x)} concentrated in a band; events above the band are as suspicious
- * as events below it. The policy therefore alerts on both tails of the held-out log-likelihood distribution, and on
- * latents that sit too close to the mode: for events from the model {@code ||z||^2} is chi-squared with d degrees
- * of freedom, so a norm in its lowest {@code lowLevel} tail is as unlikely as a density in the lowest tail.
+ * When a score becomes an alert, set from a target false-alarm rate on normal data rather than from raw
+ * log-likelihoods, so that the rule survives retraining.
  *
- * @param lowLevel held-out quantile below which an event is {@link Verdict#LOW_DENSITY} (e.g. 0.001)
- * @param highLevel held-out quantile above which an event is {@link Verdict#ATYPICALLY_HIGH_DENSITY} (e.g.
- *     0.9999); 1 disables the guard
+ * <p>Low density alone is not enough: a flow can give an out-of-distribution input (a sensor frozen at its
+ * long-run mean, a bot repeating a card's median payment) a <em>higher</em> likelihood than real events, because
+ * density is not typicality: in d dimensions almost all mass lies in a thin shell around the mode (Nalisnick et
+ * al., "Do Deep Generative Models Know What They Don't Know?", ICLR 2019). The {@link Rule#GUARDED} rule therefore
+ * splits the false-alarm budget {@code alpha} over four tests against the held-out {@link Calibration}:
+ *
+ * <ul>
+ *   <li>{@link Verdict#LOW_DENSITY}: {@code log p(x)} in its lowest {@code alpha / 2};
+ *   <li>{@link Verdict#HIGH_DENSITY_ATYPICAL}: {@code log p(x)} in its highest {@code alpha / 8} (too likely to be
+ *       typical), or {@code log ||z||^2} in its lowest {@code alpha / 8} (the latent sits too close to the mode);
+ *   <li>{@link Verdict#WINDOW_TYPICALITY}: over the key's last M events, the mean log-likelihood outside its
+ *       bootstrap band ({@code alpha / 12} on each side: a stream that drifted or froze away from typical while each
+ *       event looks fine), or their spread below its bootstrap floor ({@code alpha / 12}: the same score again and
+ *       again, a frozen sensor or a bot).
+ * </ul>
+ *
+ * {@link Rule#PLAIN} is the low-density test alone with the whole budget: the baseline the guards are measured
+ * against. Each test is a tail of its reference distribution, so the false-alarm rate on normal data is at most
+ * about {@code alpha} (less when the tests overlap).
+ *
+ * @param falseAlarmRate target share of normal events alerted, alpha, in (0, 0.5)
+ * @param rule plain or guarded
  */
-public record AlertPolicy(double lowLevel, double highLevel) {
+public record AlertPolicy(double falseAlarmRate, Rule rule) {
 
     /** The outcome for one event. */
-    public enum Verdict { NORMAL, LOW_DENSITY, ATYPICALLY_HIGH_DENSITY }
+    public enum Verdict { NORMAL, LOW_DENSITY, HIGH_DENSITY_ATYPICAL, WINDOW_TYPICALITY }
+
+    /** Which tests run. */
+    public enum Rule { PLAIN, GUARDED }
+
+    /** Default target: one false alarm in 10,000 normal events. */
+    public static final double DEFAULT_FALSE_ALARM_RATE = 1e-4;
 
     public AlertPolicy {
-        if (!(lowLevel > 0 && lowLevel < highLevel && highLevel <= 1)) {
-            throw new FlowGuardException("expected 0 < low level < high level <= 1, got " + lowLevel + ", "
-                    + highLevel);
+        if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
+            throw new FlowGuardException("expected a false-alarm rate in (0, 0.5), got " + falseAlarmRate);
+        }
+        if (rule == null) {
+            throw new FlowGuardException("expected a rule (plain or guarded)");
         }
     }
 
-    /** Alerts on the lowest 0.1% and the highest 0.01% of held-out log-likelihoods. */
+    /** Guarded, one false alarm per 10,000 normal events. */
     public static AlertPolicy defaults() {
-        return new AlertPolicy(0.001, 0.9999);
+        return new AlertPolicy(DEFAULT_FALSE_ALARM_RATE, Rule.GUARDED);
     }
 
-    /**
-     * @param latentSquaredNorm {@code ||f(x)||^2}
-     * @param features the event dimension d
-     */
-    public Verdict judge(double logLikelihood, double latentSquaredNorm, int features, Calibration calibration) {
-        if (!(logLikelihood >= calibration.quantile(lowLevel))) {
-            return Verdict.LOW_DENSITY;
-        }
-        if (highLevel < 1 && (logLikelihood > calibration.quantile(highLevel)
-                || ChiSquared.cdf(latentSquaredNorm, features) < lowLevel)) {
-            return Verdict.ATYPICALLY_HIGH_DENSITY;
-        }
-        return Verdict.NORMAL;
-    }
-
-    /** The verdict on event {@code i} of a scored batch. */
-    public Verdict judge(ScoreBatch batch, int i, Calibration calibration) {
-        return judge(batch.logLikelihood(i), batch.latentSquaredNorm(i), batch.features(), calibration);
+    /** The thresholds this policy sets on a model with {@code calibration} and {@code features} dimensions. */
+    public Thresholds thresholds(Calibration calibration, int features) {
+        return Thresholds.of(this, calibration, features);
     }
 }

@@ -2,21 +2,60 @@ package io.flowguard.model.score;
 
 import io.flowguard.model.FlowGuardException;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
- * The distribution of {@code log p(x)} on held-out normal data, the reference for typicality (Nalisnick et al.,
- * "Detecting Out-of-Distribution Inputs to Deep Generative Models Using Typicality", 2019): an event whose
- * log-likelihood is far from what held-out data typically gets is atypical in either direction; far above it is the
- * high-density paradox (a stuck sensor near the mean), far below it an ordinary low-density outlier.
+ * What held-out normal data looks like to a trained flow, stored in its checkpoint so that alert thresholds are set
+ * from a target false-alarm rate rather than from raw log-likelihoods, and survive retraining. Three reference
+ * distributions, each an {@link EmpiricalDistribution} with fitted tails:
  *
- * @param mean mean held-out log-likelihood, nats
+ * <ul>
+ *   <li>{@code log p(x)} of held-out events (both tails: low density, and the too-likely side of the
+ *       high-density paradox);
+ *   <li>{@code log ||f(x)||^2}, the latent norm (for events from the model {@code ||z||^2} is chi-squared with d
+ *       degrees of freedom; the held-out distribution is used because real data never quite is);
+ *   <li>the mean of {@code log p(x)} over a window of {@code window} events drawn with replacement from the held-out
+ *       slice (B = {@value #BOOTSTRAP} bootstrap windows): the typicality test of Nalisnick et al., "Detecting
+ *       Out-of-Distribution Inputs to Deep Generative Models Using Typicality" (2019), which bounds the window mean
+ *       around the entropy estimate. Values enter windows clipped to {@code [windowClipLow, windowClipHigh]}, the
+ *       held-out 0.1 % and 99.9 % quantiles, so that one spike does not drag a whole window out of its band;
+ *   <li>the log standard deviation of the clipped log-likelihoods in such a window: a frozen
+ *       sensor or a bot repeating one transaction gives the same score again and again, a window with no spread,
+ *       however typical its mean;
+ *   <li>runs: two events of a key whose log-likelihoods differ by less than {@code runDelta} (the held-out 1 %
+ *       quantile of the difference between two events of one entity) are a repeat; {@code runTail[r - 1]} is the
+ *       probability of r repeats in a row for normal events, {@code p_k^r} averaged over entities weighted by their
+ *       events, with {@code p_k} each entity's own repeat probability. A bot repeating a transaction or a frozen
+ *       sensor repeats at once, long before a window fills.
+ * </ul>
+ *
+ * <p>The first five components are the format-1 summary (mean, standard deviation and a few quantiles); checkpoints
+ * written before the reference distributions existed carry only those, and {@link #hasDistributions()} is false.
+ *
+ * @param mean mean held-out log-likelihood (the entropy estimate, negated), nats
  * @param std its standard deviation, nats (> 0)
  * @param levels quantile levels, ascending in (0, 1)
  * @param quantiles held-out log-likelihood at those levels, nats
  * @param events number of held-out events it was fitted on
+ * @param logLikelihoods held-out {@code log p(x)}, or null in format-1 calibrations
+ * @param logLatentNorms held-out {@code log ||z||^2}, or null
+ * @param window events per typicality window M (0: no window test)
+ * @param windowClipLow lower clip of values entering a window
+ * @param windowClipHigh upper clip of values entering a window
+ * @param windowMeans bootstrap distribution of the window mean of clipped log-likelihoods, or null
+ * @param windowLogSds bootstrap distribution of the log standard deviation in a window, or null
+ * @param runDelta largest difference between two log-likelihoods that counts as a repeat
+ * @param runTail probability of r repeats in a row for r = 1, 2, ..., or null
  */
-public record Calibration(double mean, double std, double[] levels, double[] quantiles, long events) {
+public record Calibration(double mean, double std, double[] levels, double[] quantiles, long events,
+        EmpiricalDistribution logLikelihoods, EmpiricalDistribution logLatentNorms, int window, double windowClipLow,
+        double windowClipHigh, EmpiricalDistribution windowMeans, EmpiricalDistribution windowLogSds,
+        double runDelta, double[] runTail) {
 
+    /** Bootstrap windows drawn to calibrate the window test. */
+    static final int BOOTSTRAP = 200_000;
+    /** Default events per typicality window. */
+    public static final int DEFAULT_WINDOW = 32;
     private static final double[] DEFAULT_LEVELS = {0.0001, 0.001, 0.01, 0.05, 0.5, 0.95, 0.99, 0.999, 0.9999};
 
     public Calibration {
@@ -27,39 +66,264 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
             throw new FlowGuardException("expected one quantile per level, got " + levels.length + " levels and "
                     + quantiles.length + " quantiles");
         }
+        if (window < 0 || (window > 0 && (windowMeans == null || windowLogSds == null))) {
+            throw new FlowGuardException("expected a window of >= 0 events with its bootstrap distribution, got "
+                    + window);
+        }
         levels = levels.clone();
         quantiles = quantiles.clone();
+        runTail = runTail == null ? null : runTail.clone();
     }
 
-    /** Fits the calibration to held-out log-likelihoods (finite ones; at least two). */
+    /** Fewer held-out events than this give the summary alone (no tails, no window tests). */
+    static final int MIN_DISTRIBUTION_EVENTS = 10;
+    /** Entities with fewer calibration events than this are left out of the per-entity bootstrap. */
+    static final int MIN_KEY_EVENTS = 8;
+    /** Longest run whose normal-data probability is tabulated. */
+    static final int MAX_RUN = 32;
+
+    /** Fits the log-likelihood summary alone (no latent norms, no window test). */
     public static Calibration fit(float[] logLikelihoods) {
-        double[] v = new double[logLikelihoods.length];
+        return fit(logLikelihoods, null, 0, 0);
+    }
+
+    /**
+     * Fits all reference distributions to held-out scores.
+     *
+     * @param logLikelihoods held-out {@code log p(x)}; non-finite values are ignored; at least 10 finite
+     * @param latentSquaredNorms held-out {@code ||z||^2} of the same events, or null
+     * @param window events per typicality window, 0 for none
+     * @param seed seeds the bootstrap
+     */
+    public static Calibration fit(float[] logLikelihoods, float[] latentSquaredNorms, int window, long seed) {
+        return fit(logLikelihoods, latentSquaredNorms, window, seed, null);
+    }
+
+    /**
+     * As {@link #fit(float[], float[], int, long)}, with the entity (sensor, card) of each held-out event: then each
+     * bootstrap window draws its M values from the events of one entity (picked with probability proportional to
+     * its events), a cluster bootstrap. Entities differ (a card with a habitually large amount always sits lower in
+     * density), and windows run per entity, so their means spread more than an i.i.d. bootstrap says; without this
+     * a habitually unusual entity would be flagged window after window.
+     *
+     * @param keys one entity per held-out event, or null for i.i.d. windows
+     */
+    public static Calibration fit(float[] logLikelihoods, float[] latentSquaredNorms, int window, long seed,
+            String[] keys) {
+        return fit(logLikelihoods, latentSquaredNorms, window, seed, logLikelihoods, keys);
+    }
+
+    /**
+     * As above, with the window means calibrated on {@code windowSample} by entity: more events per entity than the
+     * held-out slice has (a few per card when there are thousands of cards) keep the cluster bootstrap from
+     * mistaking the noise of a three-event mean for a difference between entities.
+     *
+     * @param windowSample log-likelihoods of the entity bootstrap of window means
+     * @param keys one entity per value of {@code windowSample}, or null for i.i.d. windows
+     */
+    public static Calibration fit(float[] logLikelihoods, float[] latentSquaredNorms, int window, long seed,
+            float[] windowSample, String[] keys) {
+        if (keys != null && keys.length != windowSample.length) {
+            throw new FlowGuardException("expected one key per window calibration event, got " + keys.length
+                    + " keys for " + windowSample.length + " events");
+        }
+        double[] v = finite(logLikelihoods);
+        int n = v.length;
+        if (n < 2) {
+            throw new FlowGuardException("expected at least 2 finite held-out log-likelihoods, got " + n);
+        }
+        Arrays.sort(v);
+        double mean = Arrays.stream(v).average().orElseThrow();
+        double var = Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / (n - 1);
+        if (n < MIN_DISTRIBUTION_EVENTS) {
+            // Too few to fit tails: the format-1 summary only (fixed quantile levels, no window tests).
+            double[] q = new double[DEFAULT_LEVELS.length];
+            for (int i = 0; i < q.length; i++) {
+                double pos = DEFAULT_LEVELS[i] * (n - 1);
+                int lo = (int) Math.floor(pos);
+                q[i] = v[lo] + (pos - lo) * (v[Math.min(n - 1, lo + 1)] - v[lo]);
+            }
+            return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n, null, null, 0, 0, 0,
+                    null, null, 0, null);
+        }
+        EmpiricalDistribution ll = EmpiricalDistribution.fit(v);
+        double[] q = new double[DEFAULT_LEVELS.length];
+        for (int i = 0; i < q.length; i++) {
+            q[i] = ll.quantile(DEFAULT_LEVELS[i]);
+        }
+        EmpiricalDistribution norms = null;
+        if (latentSquaredNorms != null) {
+            double[] logs = finite(latentSquaredNorms);
+            for (int i = 0; i < logs.length; i++) {
+                logs[i] = Math.log(Math.max(logs[i], Double.MIN_NORMAL));
+            }
+            norms = EmpiricalDistribution.fit(logs);
+        }
+        double clipLow = ll.quantile(0.001);
+        double clipHigh = ll.quantile(0.999);
+        EmpiricalDistribution windowMeans = null;
+        EmpiricalDistribution windowLogSds = null;
+        if (window > 0) {
+            SplittableRandom random = new SplittableRandom(seed);
+            int[][] groups = groups(windowSample, keys);
+            double[] means = new double[BOOTSTRAP];
+            double[] logSds = new double[BOOTSTRAP];
+            double[] draw = new double[window];
+            for (int b = 0; b < BOOTSTRAP; b++) {
+                int[] members = groups == null ? null : groups[random.nextInt(groups.length)];
+                double sum = 0;
+                for (int k = 0; k < window; k++) {
+                    double x = members == null ? v[random.nextInt(n)]
+                            : windowSample[members[random.nextInt(members.length)]];
+                    draw[k] = Math.min(clipHigh, Math.max(clipLow, x));
+                    sum += draw[k];
+                }
+                means[b] = sum / window;
+                logSds[b] = TypicalityWindow.logSd(draw, window);
+            }
+            windowMeans = EmpiricalDistribution.fit(means);
+            windowLogSds = EmpiricalDistribution.fit(logSds);
+        }
+        double runDelta = 0;
+        double[] runTail = null;
+        if (window > 0) {
+            int[][] runGroups = groups(windowSample, keys);
+            SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
+            double[] gaps = new double[50_000];
+            for (int i = 0; i < gaps.length; i++) {
+                gaps[i] = pairGap(windowSample, runGroups, v, random);
+            }
+            Arrays.sort(gaps);
+            runDelta = gaps[gaps.length / 100];
+            runTail = runTail(windowSample, keys, runDelta);
+        }
+        return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n, ll, norms, window,
+                clipLow, clipHigh, windowMeans, windowLogSds, runDelta, runTail);
+    }
+
+    /**
+     * For a cluster bootstrap: the held-out event indices of each key, one array per event (events of a key share
+     * the array), so that a uniformly drawn event picks its key in proportion to the key's events. Null without
+     * keys.
+     */
+    private static int[][] groups(float[] logLikelihoods, String[] keys) {
+        if (keys == null) {
+            return null;
+        }
+        java.util.Map<String, java.util.List<Integer>> byKey = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keys.length; i++) {
+            if (Float.isFinite(logLikelihoods[i])) {
+                byKey.computeIfAbsent(keys[i], k -> new java.util.ArrayList<>()).add(i);
+            }
+        }
+        java.util.List<int[]> perEvent = new java.util.ArrayList<>();
+        for (java.util.List<Integer> members : byKey.values()) {
+            if (members.size() < MIN_KEY_EVENTS) {
+                continue; // too few to say how this entity spreads; its draws would all be the same few values
+            }
+            int[] g = members.stream().mapToInt(Integer::intValue).toArray();
+            for (int m = 0; m < g.length; m++) {
+                perEvent.add(g);
+            }
+        }
+        return perEvent.isEmpty() ? null : perEvent.toArray(int[][]::new);
+    }
+
+    /** |difference| of two distinct events of one entity (any two events without entities). */
+    private static double pairGap(float[] sample, int[][] groups, double[] all, SplittableRandom random) {
+        if (groups == null) {
+            int i = random.nextInt(all.length);
+            int j = random.nextInt(all.length - 1);
+            return Math.abs(all[i] - all[j >= i ? j + 1 : j]);
+        }
+        int[] members = groups[random.nextInt(groups.length)];
+        if (members.length < 2) {
+            return Double.POSITIVE_INFINITY;
+        }
+        int i = random.nextInt(members.length);
+        int j = random.nextInt(members.length - 1);
+        return Math.abs(sample[members[i]] - sample[members[j >= i ? j + 1 : j]]);
+    }
+
+    /** P(r repeats in a row), r = 1..MAX_RUN: the event-weighted mean over entities of their repeat probability^r. */
+    private static double[] runTail(float[] sample, String[] keys, double delta) {
+        java.util.Map<String, java.util.List<Float>> byKey = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < sample.length; i++) {
+            if (Float.isFinite(sample[i])) {
+                byKey.computeIfAbsent(keys == null ? "" : keys[i], k -> new java.util.ArrayList<>()).add(sample[i]);
+            }
+        }
+        double[] tail = new double[MAX_RUN];
+        long events = 0;
+        for (java.util.List<Float> values : byKey.values()) {
+            if (keys != null && values.size() < MIN_KEY_EVENTS && byKey.size() > 1) {
+                continue;
+            }
+            float[] x = new float[values.size()];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = values.get(i);
+            }
+            Arrays.sort(x);
+            long close = 0;
+            for (int i = 0, j = 0; i < x.length; i++) {
+                while (x[i] - x[j] >= delta) {
+                    j++;
+                }
+                close += i - j; // pairs (j..i-1, i) closer than delta
+            }
+            long pairs = (long) x.length * (x.length - 1) / 2;
+            double p = pairs == 0 ? 1 : (close + 0.5) / (pairs + 1.0);
+            double pr = 1;
+            for (int r = 0; r < MAX_RUN; r++) {
+                pr *= p;
+                tail[r] += pr * x.length;
+            }
+            events += x.length;
+        }
+        for (int r = 0; r < MAX_RUN; r++) {
+            tail[r] /= Math.max(1, events);
+        }
+        return tail;
+    }
+
+    /** The shortest run of repeats whose probability on normal data is at most {@code p} (0 when none is). */
+    public int runLength(double p) {
+        if (runTail == null) {
+            return 0;
+        }
+        for (int r = 0; r < runTail.length; r++) {
+            if (runTail[r] <= p) {
+                return r + 1;
+            }
+        }
+        return 0;
+    }
+
+    private static double[] finite(float[] values) {
+        double[] v = new double[values.length];
         int n = 0;
-        for (float x : logLikelihoods) {
+        for (float x : values) {
             if (Float.isFinite(x)) {
                 v[n++] = x;
             }
         }
-        if (n < 2) {
-            throw new FlowGuardException("expected at least 2 finite held-out log-likelihoods, got " + n);
-        }
-        v = Arrays.copyOf(v, n);
-        Arrays.sort(v);
-        double mean = Arrays.stream(v).average().orElseThrow();
-        double var = Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum() / (n - 1);
-        double[] q = new double[DEFAULT_LEVELS.length];
-        for (int i = 0; i < q.length; i++) {
-            double pos = DEFAULT_LEVELS[i] * (n - 1);
-            int lo = (int) Math.floor(pos);
-            int hi = Math.min(n - 1, lo + 1);
-            q[i] = v[lo] + (pos - lo) * (v[hi] - v[lo]);
-        }
-        return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n);
+        return Arrays.copyOf(v, n);
+    }
+
+    /** Whether the reference distributions are present (checkpoints since the guarded decision layer). */
+    public boolean hasDistributions() {
+        return logLikelihoods != null;
     }
 
     /** {@code (logLikelihood - mean) / std}: negative = less likely than typical, positive = more likely. */
     public double typicality(double logLikelihood) {
         return (logLikelihood - mean) / std;
+    }
+
+    /** The value a log-likelihood enters a typicality window as. */
+    public double clipForWindow(double logLikelihood) {
+        return Double.isNaN(logLikelihood) ? windowClipLow
+                : Math.min(windowClipHigh, Math.max(windowClipLow, logLikelihood));
     }
 
     /** The held-out log-likelihood at quantile {@code level} (must be one of {@link #levels}). */
@@ -76,16 +340,19 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
     @Override
     public boolean equals(Object o) {
         return o instanceof Calibration c && c.mean == mean && c.std == std && Arrays.equals(c.levels, levels)
-                && Arrays.equals(c.quantiles, quantiles) && c.events == events;
+                && Arrays.equals(c.quantiles, quantiles) && c.events == events
+                && java.util.Objects.equals(c.logLikelihoods, logLikelihoods)
+                && java.util.Objects.equals(c.logLatentNorms, logLatentNorms) && c.window == window
+                && java.util.Objects.equals(c.windowMeans, windowMeans);
     }
 
     @Override
     public int hashCode() {
-        return Arrays.hashCode(new double[] {mean, std, events}) * 31 + Arrays.hashCode(quantiles);
+        return Arrays.hashCode(new double[] {mean, std, events, window}) * 31 + Arrays.hashCode(quantiles);
     }
 
     @Override
     public String toString() {
-        return "Calibration[mean=" + mean + ", std=" + std + ", events=" + events + "]";
+        return "Calibration[mean=" + mean + ", std=" + std + ", events=" + events + ", window=" + window + "]";
     }
 }

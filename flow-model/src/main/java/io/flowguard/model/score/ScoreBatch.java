@@ -42,6 +42,11 @@ public final class ScoreBatch {
         return logLikelihood.clone();
     }
 
+    /** All latent squared norms (a copy). */
+    public float[] latentSquaredNorms() {
+        return latentSquaredNorm.clone();
+    }
+
     public double bitsPerDimension(int i) {
         return -logLikelihood[i] / (features * Math.log(2));
     }

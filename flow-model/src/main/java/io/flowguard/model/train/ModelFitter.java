@@ -12,11 +12,12 @@ import io.flowguard.model.flow.FlowFactory;
 import io.flowguard.model.flow.FlowSpec;
 import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.score.Calibration;
+import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 
 /**
  * The whole fitting recipe shared by the CLI, the evaluation and the retrainer: fit the preprocessing to the data,
- * build the flow, train with a seeded validation split, calibrate typicality on the held-out rows and describe the
+ * build the flow, train with a seeded validation split, calibrate the decision layer on the held-out rows and describe the
  * result in a checkpoint manifest.
  */
 public final class ModelFitter {
@@ -40,13 +41,29 @@ public final class ModelFitter {
      */
     public static Fitted fit(Matrix data, String[] names, FlowSpec spec, PreprocessingOptions preprocessing,
             TrainOptions options, TrainingListener listener, NDManager manager, String source) {
+        return fit(data, null, names, spec, preprocessing, options, listener, manager, source);
+    }
+
+    /**
+     * As above, with the entity (sensor, card) of each row, so that the window typicality test is calibrated per
+     * entity ({@link Calibration#fit(float[], float[], int, long, String[])}).
+     *
+     * @param keys one entity per row, or null
+     */
+    public static Fitted fit(Matrix data, String[] keys, String[] names, FlowSpec spec,
+            PreprocessingOptions preprocessing, TrainOptions options, TrainingListener listener, NDManager manager,
+            String source) {
         data.requireFinite(source);
         FeatureSchema schema = FeatureSchema.fit(data, names, preprocessing);
         Flow flow = FlowFactory.create(spec, schema, manager);
-        Matrix[] parts = Trainer.split(data, options);
+        int[][] split = Trainer.splitIndices(data.rows(), options);
+        Matrix[] parts = {data.selectRows(split[0]), data.selectRows(split[1])};
         TrainingReport report = new Trainer(options, listener).fit(flow, parts[0], parts[1]);
-        Calibration calibration = Calibration.fit(new Scorer(flow, null, "unsaved").score(parts[1])
-                .logLikelihoods());
+        ScoreBatch heldOut = new Scorer(flow, null, "unsaved").score(parts[1]);
+        // Window means are calibrated per entity on every row: the held-out slice alone may hold a few per entity.
+        Calibration calibration = Calibration.fit(heldOut.logLikelihoods(), heldOut.latentSquaredNorms(),
+                Calibration.DEFAULT_WINDOW, options.seed(), keys == null ? heldOut.logLikelihoods()
+                        : new Scorer(flow, null, "unsaved").score(data).logLikelihoods(), keys);
         ValidationMetrics metrics = new ValidationMetrics(report.bestValidationNll(), report.trainNllAtBest(),
                 report.bestEpoch(), report.history().size(), report.seconds(), report.stopReason());
         TrainingWindow window = new TrainingWindow(source, parts[0].rows(), parts[1].rows(), null, null);

@@ -49,15 +49,20 @@ public final class Trainer {
      * being {@link TrainOptions#validationFraction()}.
      */
     public static Matrix[] split(Matrix data, TrainOptions options) {
-        int validationRows = Math.max(1, (int) Math.round(data.rows() * options.validationFraction()));
-        if (data.rows() - validationRows < 2) {
+        int[][] idx = splitIndices(data.rows(), options);
+        return new Matrix[] {data.selectRows(idx[0]), data.selectRows(idx[1])};
+    }
+
+    /** The row indices of {@link #split}: {@code [fit rows, validation rows]}. */
+    public static int[][] splitIndices(int rows, TrainOptions options) {
+        int validationRows = Math.max(1, (int) Math.round(rows * options.validationFraction()));
+        if (rows - validationRows < 2) {
             throw new InvalidInputException("expected at least " + (validationRows + 2)
-                    + " training rows for a validation split, got " + data.rows());
+                    + " training rows for a validation split, got " + rows);
         }
-        int[] perm = Matrix.permutation(data.rows(), options.seed() ^ 0x9E3779B97F4A7C15L);
-        int[] fitIdx = java.util.Arrays.copyOfRange(perm, validationRows, perm.length);
-        int[] valIdx = java.util.Arrays.copyOfRange(perm, 0, validationRows);
-        return new Matrix[] {data.selectRows(fitIdx), data.selectRows(valIdx)};
+        int[] perm = Matrix.permutation(rows, options.seed() ^ 0x9E3779B97F4A7C15L);
+        return new int[][] {java.util.Arrays.copyOfRange(perm, validationRows, perm.length),
+            java.util.Arrays.copyOfRange(perm, 0, validationRows)};
     }
 
     /** Trains on {@code train}, early-stopping on {@code validation}; leaves the best weights in {@code flow}. */

@@ -15,9 +15,10 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>SPIKE: an amount 20 to 60 times the card's median at an unusual merchant category;</li>
  *   <li>OUT_OF_RANGE: a refund-sized negative-looking amount of one cent at 3 a.m. after a one-second gap;</li>
- *   <li>TOO_REGULAR: a bot: the card's exact median amount, at its most usual category, at the centre of its
- *       active hours, after exactly its typical gap. Every feature sits at the card's mode, so the density is
- *       high; only a typicality test can tell it from real behaviour (the high-density paradox);</li>
+ *   <li>TOO_REGULAR: a bot takes over a card for {@value #BOT_TRANSACTIONS} transactions: each at the card's exact
+ *       median amount, at its most usual category, at the centre of its active hours, after exactly the typical
+ *       gap. Every feature sits at the card's mode, so the density is high; only a typicality test can tell it
+ *       from real behaviour (the high-density paradox);</li>
  *   <li>DRIFT: a card whose amounts grow 1 % per transaction from some point on (slow drift).</li>
  * </ul>
  */
@@ -27,6 +28,8 @@ public final class CardTransactionGenerator {
     public enum Kind { NORMAL, SPIKE, OUT_OF_RANGE, TOO_REGULAR, DRIFT }
 
     private static final double TYPICAL_GAP_SECONDS = 6 * 3600;
+    /** A bot episode lasts this many transactions of its card. */
+    static final int BOT_TRANSACTIONS = 60;
 
     private final SplittableRandom random;
     private final double anomalyRate;
@@ -35,6 +38,7 @@ public final class CardTransactionGenerator {
     private final double[] activeHour;
     private final long[] lastSeconds;
     private final int[] drifting;
+    private final int[] bot;
     private final String prefix;
     private long clockSeconds = 1_700_000_000L;
     private long next;
@@ -47,6 +51,7 @@ public final class CardTransactionGenerator {
         this.activeHour = new double[cards];
         this.lastSeconds = new long[cards];
         this.drifting = new int[cards];
+        this.bot = new int[cards];
         for (int c = 0; c < cards; c++) {
             logMedian[c] = Math.log(15) + 0.8 * random.nextGaussian();
             for (int k = 0; k < 3; k++) {
@@ -62,8 +67,13 @@ public final class CardTransactionGenerator {
         int card = random.nextInt(logMedian.length);
         clockSeconds += 1 + random.nextInt(3);
         Kind kind = Kind.NORMAL;
-        if (random.nextDouble() < anomalyRate) {
-            kind = Kind.values()[1 + random.nextInt(3)];
+        if (bot[card] > 0 || random.nextDouble() < anomalyRate / (2 * BOT_TRANSACTIONS)) {
+            kind = Kind.TOO_REGULAR;
+            if (++bot[card] == BOT_TRANSACTIONS) {
+                bot[card] = 0;
+            }
+        } else if (random.nextDouble() < anomalyRate) {
+            kind = Kind.values()[1 + random.nextInt(2)];
         } else if (drifting[card] > 0 || random.nextDouble() < anomalyRate / 20) {
             kind = Kind.DRIFT;
         }

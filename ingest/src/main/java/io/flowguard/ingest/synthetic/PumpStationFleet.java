@@ -10,18 +10,24 @@ import java.util.Map;
 /**
  * A fleet of pump stations as an event stream: station {@code i} is its own seeded {@link PumpStationSimulator},
  * readings go round-robin over the stations, each event is keyed by its station and carries its ground truth in
- * {@code context["injected"]} so alerts can be scored against it: the simulator's NORMAL, SPIKE,
- * BROKEN_CORRELATION and STUCK, plus two fleet-level kinds: OUT_OF_RANGE (a physically impossible negative
+ * {@code context["injected"]} so alerts can be scored against it: the simulator's NORMAL, SPIKE and
+ * BROKEN_CORRELATION, plus three fleet-level kinds that last: STUCK (a station freezes at its nominal set-point,
+ * the noise-free reading at average load and temperature, near the mean of everything, for
+ * {@value #STUCK_READINGS} readings: the high-density case), OUT_OF_RANGE (a physically impossible negative
  * pressure, a quarter of the anomaly rate) and DRIFT (from a random point on, a station's flow and power creep up
- * by 0.2 % per reading for 500 readings, all labelled DRIFT).
+ * by 0.2 % per reading for 500 readings, all labelled DRIFT). Stuck and drift episodes start at rates that make
+ * each about half the anomaly rate, respectively the whole of it, of the readings.
  */
 public final class PumpStationFleet {
 
     /** A drift episode lasts this many readings of its station (reaching +100 % flow and power). */
     static final int DRIFT_READINGS = 500;
+    /** A stuck episode lasts this many readings of its station. */
+    static final int STUCK_READINGS = 100;
 
     private final PumpStationSimulator[] stations;
     private final int[] drift;
+    private final int[] stuck;
     private final java.util.SplittableRandom random;
     private final double anomalyRate;
     private final String prefix;
@@ -30,9 +36,11 @@ public final class PumpStationFleet {
     public PumpStationFleet(int stations, long seed, double anomalyRate, String prefix) {
         this.stations = new PumpStationSimulator[stations];
         for (int i = 0; i < stations; i++) {
-            this.stations[i] = new PumpStationSimulator(seed * 1_000_003L + i, anomalyRate);
+            this.stations[i] = new PumpStationSimulator(seed * 1_000_003L + i, anomalyRate,
+                    PumpStationSimulator.Kind.SPIKE, PumpStationSimulator.Kind.BROKEN_CORRELATION);
         }
         this.drift = new int[stations];
+        this.stuck = new int[stations];
         this.random = new java.util.SplittableRandom(seed);
         this.anomalyRate = anomalyRate;
         this.prefix = prefix;
@@ -47,7 +55,16 @@ public final class PumpStationFleet {
             features.put(names.get(j), (double) r.values()[j]);
         }
         String kind = r.kind().name();
-        if (drift[station] > 0 || random.nextDouble() < anomalyRate / 500) {
+        if (stuck[station] > 0 || (drift[station] == 0 && random.nextDouble() < anomalyRate / (2 * STUCK_READINGS))) {
+            if (++stuck[station] == STUCK_READINGS) {
+                stuck[station] = 0;
+            }
+            float[] frozen = PumpStationSimulator.setPoint();
+            for (int j = 0; j < names.size(); j++) {
+                features.put(names.get(j), (double) frozen[j]);
+            }
+            kind = "STUCK";
+        } else if (drift[station] > 0 || random.nextDouble() < anomalyRate / 500) {
             double factor = 1 + 0.002 * ++drift[station];
             if (drift[station] == DRIFT_READINGS) {
                 drift[station] = 0;

@@ -32,6 +32,7 @@ public final class PumpStationSimulator {
 
     private final SplittableRandom random;
     private final double anomalyRate;
+    private final Kind[] injected;
     private long index;
 
     /**
@@ -39,11 +40,23 @@ public final class PumpStationSimulator {
      * @param anomalyRate share of readings replaced by an anomaly, 0 for clean training data
      */
     public PumpStationSimulator(long seed, double anomalyRate) {
+        this(seed, anomalyRate, Kind.SPIKE, Kind.BROKEN_CORRELATION, Kind.STUCK);
+    }
+
+    /**
+     * @param injected the anomaly kinds to draw from (equally likely)
+     */
+    public PumpStationSimulator(long seed, double anomalyRate, Kind... injected) {
         if (!(anomalyRate >= 0 && anomalyRate <= 1)) {
             throw new IllegalArgumentException("expected an anomaly rate in [0, 1], got " + anomalyRate);
         }
+        if (injected.length == 0 || java.util.Arrays.asList(injected).contains(Kind.NORMAL)) {
+            throw new IllegalArgumentException("expected at least one anomaly kind other than NORMAL, got "
+                    + java.util.Arrays.toString(injected));
+        }
         this.random = new SplittableRandom(seed);
         this.anomalyRate = anomalyRate;
+        this.injected = injected.clone();
     }
 
     public int features() {
@@ -55,7 +68,7 @@ public final class PumpStationSimulator {
         if (random.nextDouble() >= anomalyRate) {
             return new Reading(i, normal(load(i), ambient(i)), Kind.NORMAL);
         }
-        Kind kind = Kind.values()[1 + random.nextInt(Kind.values().length - 1)];
+        Kind kind = injected[random.nextInt(injected.length)];
         float[] v;
         switch (kind) {
             case SPIKE -> {
@@ -112,7 +125,7 @@ public final class PumpStationSimulator {
     }
 
     /** The noise-free reading at average load (0.55) and ambient temperature (20 C). */
-    static float[] setPoint() {
+    public static float[] setPoint() {
         double load = 0.55;
         double ambient = 20;
         return new float[] {

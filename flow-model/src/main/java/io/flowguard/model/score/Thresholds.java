@@ -1,0 +1,147 @@
+package io.flowguard.model.score;
+
+import io.flowguard.model.FlowGuardException;
+import io.flowguard.model.score.AlertPolicy.Rule;
+import io.flowguard.model.score.AlertPolicy.Verdict;
+
+/**
+ * An {@link AlertPolicy} resolved against one model's {@link Calibration}: plain numbers compared per event, so that
+ * judging costs a few comparisons. Computed once per model version.
+ *
+ * @param policy the policy they implement
+ * @param lowLogLikelihood below it: {@link Verdict#LOW_DENSITY} (NaN log-likelihoods too)
+ * @param highLogLikelihood above it: {@link Verdict#HIGH_DENSITY_ATYPICAL} (+infinity: off)
+ * @param lowLatentNorm {@code ||z||^2} below it: {@link Verdict#HIGH_DENSITY_ATYPICAL} (0: off)
+ * @param window events per typicality window (0: off)
+ * @param lowWindowMean window mean below it: {@link Verdict#WINDOW_TYPICALITY}
+ * @param highWindowMean window mean above it: {@link Verdict#WINDOW_TYPICALITY}
+ * @param lowWindowLogSd log standard deviation in a window below it: {@link Verdict#WINDOW_TYPICALITY}
+ * @param runLength this many repeats in a row: {@link Verdict#WINDOW_TYPICALITY} (0: off)
+ * @param calibration the reference distributions, for {@link #margin}
+ */
+public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double highLogLikelihood, double lowLatentNorm,
+        int window, double lowWindowMean, double highWindowMean, double lowWindowLogSd, int runLength, Calibration calibration) {
+
+    /** Shares of the false-alarm budget per test under the guarded rule. */
+    static final double LOW_SHARE = 0.5;
+    static final double HIGH_SHARE = 0.125;
+    static final double NORM_SHARE = 0.125;
+    /** The window's quarter, split: mean too low, mean too high, spread too small, too many repeats in a row. */
+    static final double WINDOW_SHARE_PER_TEST = 0.25 / 4;
+    /** A margin above ln(100) (the p-value 100 times under its threshold) makes an alert critical. */
+    public static final double CRITICAL_MARGIN = Math.log(100);
+
+    static Thresholds of(AlertPolicy policy, Calibration c, int features) {
+        if (c == null) {
+            throw new FlowGuardException("expected a calibrated model: alert thresholds are set from held-out"
+                    + " scores, and this checkpoint has none");
+        }
+        double a = policy.falseAlarmRate();
+        boolean guarded = policy.rule() == Rule.GUARDED;
+        if (!c.hasDistributions()) {
+            // Format-1 calibration: a few quantiles only; keep the fixed levels that were written for it.
+            return new Thresholds(policy, c.quantile(0.001), guarded ? c.quantile(0.9999) : Double.POSITIVE_INFINITY,
+                    guarded ? chiSquaredQuantile(0.001, features) : 0, 0, Double.NEGATIVE_INFINITY,
+                    Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c);
+        }
+        if (!guarded) {
+            return new Thresholds(policy, c.logLikelihoods().quantile(a), Double.POSITIVE_INFINITY, 0, 0,
+                    Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c);
+        }
+        double lowNorm = c.logLatentNorms() == null ? chiSquaredQuantile(a * NORM_SHARE, features)
+                : Math.exp(c.logLatentNorms().quantile(a * NORM_SHARE));
+        boolean windows = c.window() > 0;
+        return new Thresholds(policy, c.logLikelihoods().quantile(a * LOW_SHARE),
+                c.logLikelihoods().quantile(1 - a * HIGH_SHARE), lowNorm, c.window(),
+                windows ? c.windowMeans().quantile(a * WINDOW_SHARE_PER_TEST) : Double.NEGATIVE_INFINITY,
+                windows ? c.windowMeans().quantile(1 - a * WINDOW_SHARE_PER_TEST) : Double.POSITIVE_INFINITY,
+                windows ? c.windowLogSds().quantile(a * WINDOW_SHARE_PER_TEST) : Double.NEGATIVE_INFINITY,
+                windows ? c.runLength(a * WINDOW_SHARE_PER_TEST) : 0, c);
+    }
+
+    /** The per-event verdict (the window test is separate: {@link #judgeWindow}). */
+    public Verdict judge(double logLikelihood, double latentSquaredNorm) {
+        if (!(logLikelihood >= lowLogLikelihood)) {
+            return Verdict.LOW_DENSITY;
+        }
+        if (logLikelihood > highLogLikelihood || latentSquaredNorm < lowLatentNorm) {
+            return Verdict.HIGH_DENSITY_ATYPICAL;
+        }
+        return Verdict.NORMAL;
+    }
+
+    /**
+     * The verdict of the window tests on a window's mean and log spread (NaN until it is full) and its current run
+     * of repeats.
+     */
+    public Verdict judgeWindow(double windowMean, double windowLogSd, int run) {
+        return window > 0 && (windowMean < lowWindowMean || windowMean > highWindowMean
+                || windowLogSd < lowWindowLogSd || (runLength > 0 && run >= runLength))
+                ? Verdict.WINDOW_TYPICALITY : Verdict.NORMAL;
+    }
+
+    /**
+     * A continuous anomaly score for ranking (AUROC) and severity: the largest {@code ln(threshold p / p)} over the
+     * per-event tests of the rule, where p is the event's tail probability under the held-out reference. Positive
+     * exactly when a per-event test alerts; each unit is a factor e beyond the threshold. Falls back to
+     * {@code -log p(x)} for format-1 calibrations.
+     */
+    public double margin(double logLikelihood, double latentSquaredNorm) {
+        if (!calibration.hasDistributions()) {
+            return -logLikelihood;
+        }
+        if (Double.isNaN(logLikelihood)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double a = policy.falseAlarmRate();
+        EmpiricalDistribution ll = calibration.logLikelihoods();
+        if (policy.rule() == Rule.PLAIN) {
+            return Math.log(a) - Math.log(ll.cdf(logLikelihood));
+        }
+        double m = Math.log(a * LOW_SHARE) - Math.log(ll.cdf(logLikelihood));
+        m = Math.max(m, Math.log(a * HIGH_SHARE) - Math.log(ll.survival(logLikelihood)));
+        if (calibration.logLatentNorms() != null) {
+            double logNorm = Math.log(Math.max(latentSquaredNorm, Double.MIN_NORMAL));
+            m = Math.max(m, Math.log(a * NORM_SHARE) - Math.log(calibration.logLatentNorms().cdf(logNorm)));
+        }
+        return m;
+    }
+
+    /**
+     * Decides on one event and advances its key's window. An event that a per-event test already flags stays out
+     * of the window: the window looks for what single events do not show, and a run of flagged events (a stuck
+     * episode, a spike) would otherwise keep the next M normal events of its key alerting after it ended.
+     *
+     * @param window the key's typicality window, or null to skip the window test
+     */
+    public Decision decide(double logLikelihood, double latentSquaredNorm, TypicalityWindow window,
+            String modelVersion) {
+        Verdict single = judge(logLikelihood, latentSquaredNorm);
+        double margin = margin(logLikelihood, latentSquaredNorm);
+        if (single != Verdict.NORMAL || window == null || this.window == 0) {
+            return new Decision(single, margin, Double.NaN);
+        }
+        double windowMean = window.add(logLikelihood, calibration, modelVersion);
+        return new Decision(judgeWindow(windowMean, window.logSd(), window.run()), margin, windowMean);
+    }
+
+    /** Whether an alert with this margin is critical rather than a warning. */
+    public static boolean critical(double margin) {
+        return margin > CRITICAL_MARGIN;
+    }
+
+    /** The chi-squared quantile by bisection on {@link ChiSquared#cdf} (for latents without a held-out reference). */
+    static double chiSquaredQuantile(double p, int degrees) {
+        double lo = 0;
+        double hi = degrees + 50.0 * Math.sqrt(2.0 * degrees) + 50;
+        for (int i = 0; i < 200; i++) {
+            double mid = (lo + hi) / 2;
+            if (ChiSquared.cdf(mid, degrees) < p) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return (lo + hi) / 2;
+    }
+}
