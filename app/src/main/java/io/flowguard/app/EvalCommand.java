@@ -152,7 +152,7 @@ final class EvalCommand implements Callable<Integer> {
         mean.put("precision", flagged == 0 ? null : round((double) truePositives / flagged));
         mean.put("recall", round((double) truePositives / Math.max(1, anomalies)));
         summary.put("mean", mean);
-        summary.put("false_alarm_rate", thresholdsRate());
+        summary.put("false_alarm_rate", policy.policy().falseAlarmRate());
         String peer = Peers.line(peers != null ? peers : data.toAbsolutePath().getParent().resolve("PEERS.md"),
                 dataset);
         if (peer != null) {
@@ -163,10 +163,6 @@ final class EvalCommand implements Callable<Integer> {
         summary.put("score_events_per_second", Math.round(scored / scoreSeconds));
         System.out.println(new Gson().toJson(summary));
         return 0;
-    }
-
-    private double thresholdsRate() {
-        return policy.policy().falseAlarmRate();
     }
 
     private static double round(double v) {

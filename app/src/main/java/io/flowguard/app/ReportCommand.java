@@ -9,7 +9,6 @@ import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
-import io.flowguard.model.score.TypicalityWindows;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,11 +59,9 @@ final class ReportCommand implements Callable<Integer> {
             int n = batch.size();
             boolean[] flagged = new boolean[n];
             int[] counts = new int[Verdict.values().length];
-            TypicalityWindows windows = new TypicalityWindows(Math.max(1, t.window()));
+            Decision[] decisions = t.decideAll(batch, table.keys(), scorer.modelVersion());
             for (int i = 0; i < n; i++) {
-                String key = table.keys() == null ? "" : table.keys()[i];
-                Decision d = t.decide(batch.logLikelihood(i), batch.latentSquaredNorm(i),
-                        windows.of(key, scorer.modelVersion()), scorer.modelVersion());
+                Decision d = decisions[i];
                 flagged[i] = d.alert();
                 counts[d.verdict().ordinal()]++;
             }

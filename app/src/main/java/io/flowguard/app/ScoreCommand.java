@@ -8,7 +8,6 @@ import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
-import io.flowguard.model.score.TypicalityWindows;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,7 +75,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     private int[] write(ScoreBatch batch, String[] names, String[] keys, Thresholds thresholds, String version) {
         int[] alerts = new int[Verdict.values().length];
-        TypicalityWindows windows = new TypicalityWindows(Math.max(1, thresholds.window()));
+        Decision[] decisions = thresholds.decideAll(batch, keys, version);
         try (BufferedWriter w = Files.newBufferedWriter(out)) {
             StringBuilder header = new StringBuilder("row");
             if (keys != null) {
@@ -90,14 +89,12 @@ final class ScoreCommand implements Callable<Integer> {
             w.write(header.append('\n').toString());
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < batch.size(); i++) {
-                String key = keys == null ? "" : keys[i];
-                Decision d = thresholds.decide(batch.logLikelihood(i), batch.latentSquaredNorm(i),
-                        windows.of(key, version), version);
+                Decision d = decisions[i];
                 alerts[d.verdict().ordinal()]++;
                 line.setLength(0);
                 line.append(i + 1);
                 if (keys != null) {
-                    line.append(',').append(key);
+                    line.append(',').append(keys[i]);
                 }
                 line.append(',').append((float) batch.logLikelihood(i)).append(',')
                         .append((float) batch.bitsPerDimension(i)).append(',')
@@ -123,15 +120,10 @@ final class ScoreCommand implements Callable<Integer> {
      * {@code name(nats)} joined by semicolons (no commas, so the CSV cell needs no quoting).
      */
     static String topFeatures(ScoreBatch batch, int i, String[] names) {
-        Integer[] order = new Integer[names.length];
-        for (int j = 0; j < order.length; j++) {
-            order[j] = j;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(batch.contribution(i, a), batch.contribution(i, b)));
         StringBuilder s = new StringBuilder();
-        for (int k = 0; k < Math.min(TOP_FEATURES, order.length); k++) {
-            s.append(k == 0 ? "" : ";").append(names[order[k]]).append('(')
-                    .append(String.format(Locale.ROOT, "%.2f", batch.contribution(i, order[k]))).append(')');
+        for (int j : batch.mostAnomalousFeatures(i, TOP_FEATURES)) {
+            s.append(s.length() == 0 ? "" : ";").append(names[j]).append('(')
+                    .append(String.format(Locale.ROOT, "%.2f", batch.contribution(i, j))).append(')');
         }
         return s.toString();
     }

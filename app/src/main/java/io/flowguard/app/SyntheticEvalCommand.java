@@ -150,13 +150,6 @@ final class SyntheticEvalCommand implements Callable<Integer> {
                     fitted.calibration().std(), guarded.lowLogLikelihood(), guarded.highLogLikelihood(),
                     guarded.lowLatentNorm(), guarded.lowWindowMean(), guarded.highWindowMean(), guarded.lowWindowLogSd(),
                     guarded.runLength(), fitted.calibration().runDelta());
-            Map<String, List<Double>> byKind = new TreeMap<>();
-            for (int i = 0; i < test.size(); i++) {
-                byKind.computeIfAbsent(test.get(i).getContext().get("injected"), k -> new ArrayList<>())
-                        .add(scores.logLikelihood(i));
-            }
-            byKind.forEach((k, v) -> progress.printf(Locale.ROOT, "  %-20s median log p %.2f%n", k,
-                    v.stream().sorted().toList().get(v.size() / 2)));
             return tally(test, scores, plain, guarded, fitSeconds, names.length);
         }
     }

@@ -118,14 +118,8 @@ public final class BatchScorer {
     /** The features with the lowest conditional log-likelihood log p(x_j | x_<j), most anomalous first. */
     private static List<FeatureContribution> topFeatures(ScoreBatch batch, int i, String[] names, float[] rows,
             int d) {
-        Integer[] order = new Integer[d];
-        for (int j = 0; j < d; j++) {
-            order[j] = j;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Float.compare(batch.contribution(i, a), batch.contribution(i, b)));
         List<FeatureContribution> top = new ArrayList<>(TOP_FEATURES);
-        for (int k = 0; k < Math.min(TOP_FEATURES, d); k++) {
-            int j = order[k];
+        for (int j : batch.mostAnomalousFeatures(i, TOP_FEATURES)) {
             top.add(new FeatureContribution(names[j], (double) rows[i * d + j], (double) batch.contribution(i, j)));
         }
         return top;

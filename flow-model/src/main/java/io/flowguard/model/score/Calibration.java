@@ -168,14 +168,14 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
             int[][] groups = groups(windowSample, keys);
             double[] means = new double[BOOTSTRAP];
             double[] logSds = new double[BOOTSTRAP];
-            double[] draw = new double[window];
+            float[] draw = new float[window];
             for (int b = 0; b < BOOTSTRAP; b++) {
                 int[] members = groups == null ? null : groups[random.nextInt(groups.length)];
                 double sum = 0;
                 for (int k = 0; k < window; k++) {
                     double x = members == null ? v[random.nextInt(n)]
                             : windowSample[members[random.nextInt(members.length)]];
-                    draw[k] = Math.min(clipHigh, Math.max(clipLow, x));
+                    draw[k] = (float) Math.min(clipHigh, Math.max(clipLow, x));
                     sum += draw[k];
                 }
                 means[b] = sum / window;

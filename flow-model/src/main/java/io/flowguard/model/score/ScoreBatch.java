@@ -63,6 +63,23 @@ public final class ScoreBatch {
         return contributions[i * features + feature];
     }
 
+    /**
+     * The {@code k} features of event {@code i} with the lowest contribution, most anomalous first: with exact
+     * conditionals, the fields least expected given the ones before them.
+     */
+    public int[] mostAnomalousFeatures(int i, int k) {
+        Integer[] order = new Integer[features];
+        for (int j = 0; j < features; j++) {
+            order[j] = j;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(contribution(i, a), contribution(i, b)));
+        int[] top = new int[Math.min(k, features)];
+        for (int j = 0; j < top.length; j++) {
+            top[j] = order[j];
+        }
+        return top;
+    }
+
     public Score get(int i) {
         return new Score(logLikelihood(i), bitsPerDimension(i), latentSquaredNorm(i), typicality(i),
                 Arrays.copyOfRange(contributions, i * features, (i + 1) * features), exactConditionals);

@@ -125,6 +125,20 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
         return new Decision(judgeWindow(windowMean, window.logSd(), window.run()), margin, windowMean);
     }
 
+    /**
+     * Decides on every event of a scored batch in row order, with one typicality window per key (all rows one
+     * stream when {@code keys} is null).
+     */
+    public Decision[] decideAll(ScoreBatch batch, String[] keys, String modelVersion) {
+        TypicalityWindows windows = new TypicalityWindows(Math.max(1, window));
+        Decision[] out = new Decision[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = decide(batch.logLikelihood(i), batch.latentSquaredNorm(i),
+                    windows.of(keys == null ? "" : keys[i], modelVersion), modelVersion);
+        }
+        return out;
+    }
+
     /** Whether an alert with this margin is critical rather than a warning. */
     public static boolean critical(double margin) {
         return margin > CRITICAL_MARGIN;

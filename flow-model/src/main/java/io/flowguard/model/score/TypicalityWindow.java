@@ -84,14 +84,6 @@ public final class TypicalityWindow {
         return 0.5 * Math.log(Math.max(ss / (n - 1), 1e-12));
     }
 
-    static double logSd(double[] values, int n) {
-        float[] f = new float[n];
-        for (int i = 0; i < n; i++) {
-            f[i] = (float) values[i];
-        }
-        return logSd(f, n);
-    }
-
     private double exactSum() {
         double s = 0;
         for (int i = 0; i < count; i++) {
