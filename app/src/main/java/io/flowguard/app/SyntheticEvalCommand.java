@@ -14,6 +14,7 @@ import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
+import io.flowguard.model.score.TypicalityWindow;
 import io.flowguard.model.score.TypicalityWindows;
 import io.flowguard.model.train.ModelFitter;
 import io.flowguard.schemas.Event;
@@ -48,8 +49,9 @@ final class SyntheticEvalCommand implements Callable<Integer> {
     @Option(names = "--keys", description = "Stations (default 50) or cards (default 2,000).")
     Integer keys;
 
-    @Option(names = "--train-events", defaultValue = "60000", description = "Clean events to train on.")
-    int trainEvents;
+    @Option(names = "--train-events", description = "Clean events to train on (default: two daily cycles of every"
+            + " station, 2,880 readings each; 60,000 card transactions).")
+    Integer trainEvents;
 
     @Option(names = "--events", defaultValue = "400000", description = "Events to score after training.")
     int events;
@@ -83,9 +85,10 @@ final class SyntheticEvalCommand implements Callable<Integer> {
      * @param cleanNormal normal events whose key's window holds no injected event
      * @param plainCleanAlerts plain-rule alerts among them
      * @param guardedCleanAlerts guarded-rule alerts among them
+     * @param guardedCleanByReason those alerts by test
      */
     record Result(List<KindResult> kinds, long cleanNormal, long plainCleanAlerts, long guardedCleanAlerts,
-            double fitSeconds, int features, int window) {
+            Map<String, Long> guardedCleanByReason, double fitSeconds, int features, int window) {
 
         KindResult kind(String name) {
             return kinds.stream().filter(k -> k.kind().equals(name)).findFirst().orElseThrow();
@@ -114,6 +117,9 @@ final class SyntheticEvalCommand implements Callable<Integer> {
     }
 
     Result run(PrintStream progress) {
+        if (trainEvents == null) {
+            trainEvents = generator.equals("pump-stations") ? (keys == null ? 50 : keys) * 2 * 1440 : 60_000;
+        }
         Supplier<Event> stream = stream();
         List<Event> train = new ArrayList<>(trainEvents);
         while (train.size() < trainEvents) {
@@ -165,6 +171,7 @@ final class SyntheticEvalCommand implements Callable<Integer> {
         long cleanNormal = 0;
         long plainClean = 0;
         long guardedClean = 0;
+        Map<String, Long> cleanByReason = new TreeMap<>();
         for (int i = 0; i < test.size(); i++) {
             Event e = test.get(i);
             String kind = e.getContext().get("injected");
@@ -177,8 +184,10 @@ final class SyntheticEvalCommand implements Callable<Integer> {
             c[0]++;
             c[1] += p.alert() ? 1 : 0;
             c[2] += g.alert() ? 1 : 0;
-            if (g.alert()) {
-                byVerdict.computeIfAbsent(kind, k -> new TreeMap<>()).merge(g.verdict().name(), 1L, Long::sum);
+            String reason = g.alert() ? reason(g, guarded, guardedWindows.of(key, "m"), scores.logLikelihood(i))
+                    : null;
+            if (reason != null) {
+                byVerdict.computeIfAbsent(kind, k -> new TreeMap<>()).merge(reason, 1L, Long::sum);
             }
             // Events since the key's last injected one: a normal event is "clean" when its window holds none.
             int[] since = lastInjected.computeIfAbsent(key, k -> new int[] {Integer.MAX_VALUE / 2});
@@ -187,13 +196,27 @@ final class SyntheticEvalCommand implements Callable<Integer> {
                 cleanNormal++;
                 plainClean += p.alert() ? 1 : 0;
                 guardedClean += g.alert() ? 1 : 0;
+                if (reason != null) {
+                    cleanByReason.merge(reason, 1L, Long::sum);
+                }
             }
         }
         List<KindResult> kinds = new ArrayList<>();
         counts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(en -> kinds.add(new KindResult(
                 en.getKey(), en.getValue()[0], en.getValue()[1], en.getValue()[2],
                 byVerdict.getOrDefault(en.getKey(), Map.of()))));
-        return new Result(kinds, cleanNormal, plainClean, guardedClean, fitSeconds, features, window);
+        return new Result(kinds, cleanNormal, plainClean, guardedClean, cleanByReason, fitSeconds, features, window);
+    }
+
+    /** The verdict with the test behind it: which window test, or whether too likely or too close to the mode. */
+    private static String reason(Decision g, Thresholds guarded, TypicalityWindow w, double logLikelihood) {
+        return switch (g.verdict()) {
+            case WINDOW_TYPICALITY -> "WINDOW_TYPICALITY(" + guarded.windowTest(g.windowMean(), w.logSd(), w.run())
+                    + ")";
+            case HIGH_DENSITY_ATYPICAL -> "HIGH_DENSITY_ATYPICAL(" + (logLikelihood > guarded.highLogLikelihood()
+                    ? "too likely" : "latent norm") + ")";
+            default -> g.verdict().name();
+        };
     }
 
     private void print(PrintStream o, Result r) {
@@ -212,6 +235,7 @@ final class SyntheticEvalCommand implements Callable<Integer> {
                 + "10,000 of them: plain %.2f, guarded %.2f%n", r.window(), r.cleanNormal(),
                 1e4 * r.plainCleanAlerts() / Math.max(1, r.cleanNormal()),
                 1e4 * r.guardedCleanAlerts() / Math.max(1, r.cleanNormal()));
+        o.printf("guarded false alarms among them by test: %s%n", r.guardedCleanByReason());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("generator", generator);
         json.put("false_alarm_rate", rate);

@@ -9,7 +9,6 @@ import io.flowguard.model.score.Thresholds;
 import io.flowguard.model.score.TypicalityWindow;
 import io.flowguard.schemas.Alert;
 import io.flowguard.schemas.FeatureContribution;
-import io.flowguard.schemas.ScoreResult;
 import io.flowguard.schemas.Severity;
 import io.flowguard.schemas.Verdict;
 import java.util.ArrayList;
@@ -76,21 +75,12 @@ public final class BatchScorer {
                 }
             }
             Verdict verdict = decision == null ? Verdict.NORMAL : verdict(decision.verdict());
-            List<Float> contributions = new ArrayList<>(d);
-            for (int j = 0; j < d; j++) {
-                contributions.add(batch.contribution(i, j));
-            }
-            ScoreResult score = ScoreResult.newBuilder().setEventId(e.eventId()).setKey(e.key())
-                    .setEventTime(e.eventTime()).setModelVersion(scorer.modelVersion())
-                    .setLogLikelihood(batch.logLikelihood(i)).setBitsPerDimension(batch.bitsPerDimension(i))
-                    .setTypicality(batch.typicality(i)).setLatentSquaredNorm(batch.latentSquaredNorm(i))
-                    .setContributions(contributions).setVerdict(verdict).build();
             Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.eventId())
                     .setKey(e.key()).setEventTime(e.eventTime()).setReason(verdict)
                     .setSeverity(decision.critical() ? Severity.CRITICAL : Severity.WARNING)
-                    .setScore(-batch.logLikelihood(i)).setModelVersion(scorer.modelVersion())
+                    .setScore(-batch.logLikelihood(i)).setModelVersion(version)
                     .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.context()).build();
-            out.add(new ScoredOutcome(score, alert));
+            out.add(new ScoredOutcome(e, version, batch, i, verdict, alert));
         }
         return out;
     }

@@ -7,7 +7,7 @@ import io.flowguard.schemas.DeadLetter;
 import io.flowguard.schemas.DeadLetterReason;
 import io.flowguard.schemas.Event;
 import io.flowguard.schemas.EventRowReader;
-import io.flowguard.schemas.ScoreResult;
+import io.flowguard.schemas.ScoreResultWriter;
 import io.flowguard.schemas.WireCodec;
 import io.flowguard.schemas.WireException;
 import java.nio.ByteBuffer;
@@ -59,7 +59,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final int batchSize;
     private final long maxLatencyMs;
     private final WireCodec<Event> events = WireCodec.of(Event.class);
-    private final WireCodec<ScoreResult> scores = WireCodec.of(ScoreResult.class);
+    private final ScoreResultWriter scoreWriter = new ScoreResultWriter();
+    private float[] contributions = new float[0];
     private final WireCodec<Alert> alerts = WireCodec.of(Alert.class);
     private final WireCodec<DeadLetter> deadLetters = WireCodec.of(DeadLetter.class);
     private final List<Pending> pending = new ArrayList<>();
@@ -221,15 +222,17 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             metrics.batchSize.observe(valid.size());
             long now = context.currentSystemTimeMs();
             for (ScoredOutcome o : outcomes) {
-                ScoreResult s = o.score();
-                byte[] key = bytes(s.getKey());
-                long time = s.getEventTime().toEpochMilli();
-                context.forward(new Record<>(key, scores.encode(s), time), SCORES);
+                byte[] key = bytes(o.event().key());
+                long time = o.event().eventTime().toEpochMilli();
+                if (contributions.length < d) {
+                    contributions = new float[d];
+                }
+                context.forward(new Record<>(key, o.encode(scoreWriter, contributions), time), SCORES);
                 if (o.alert() != null) {
                     context.forward(new Record<>(key, alerts.encode(o.alert()), time), ALERTS);
                     metrics.alerts.labelValues(o.alert().getReason().name()).inc();
                 }
-                metrics.logLikelihood.observe(s.getLogLikelihood());
+                metrics.logLikelihood.observe(o.logLikelihood());
                 metrics.eventLag.observe(Math.max(0, now - time) / 1e3);
             }
             metrics.eventsScored.inc(outcomes.size());

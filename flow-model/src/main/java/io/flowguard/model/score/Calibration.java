@@ -15,7 +15,8 @@ import java.util.SplittableRandom;
  *   <li>{@code log ||f(x)||^2}, the latent norm (for events from the model {@code ||z||^2} is chi-squared with d
  *       degrees of freedom; the held-out distribution is used because real data never quite is);
  *   <li>the mean of {@code log p(x)} over a window of {@code window} events drawn with replacement from the held-out
- *       slice (B = {@value #BOOTSTRAP} bootstrap windows): the typicality test of Nalisnick et al., "Detecting
+ *       slice, or with entities, from one entity's history in blocks of consecutive events ({@link #blockLength};
+ *       B = {@value #BOOTSTRAP} bootstrap windows): the typicality test of Nalisnick et al., "Detecting
  *       Out-of-Distribution Inputs to Deep Generative Models Using Typicality" (2019), which bounds the window mean
  *       around the entropy estimate. Values enter windows clipped to {@code [windowClipLow, windowClipHigh]}, the
  *       held-out 0.1 % and 99.9 % quantiles, so that one spike does not drag a whole window out of its band;
@@ -171,10 +172,15 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
             float[] draw = new float[window];
             for (int b = 0; b < BOOTSTRAP; b++) {
                 int[] members = groups == null ? null : groups[random.nextInt(groups.length)];
+                int block = members == null ? 1 : blockLength(members.length, window);
+                int start = 0;
                 double sum = 0;
                 for (int k = 0; k < window; k++) {
+                    if (members != null && k % block == 0) {
+                        start = random.nextInt(members.length);
+                    }
                     double x = members == null ? v[random.nextInt(n)]
-                            : windowSample[members[random.nextInt(members.length)]];
+                            : windowSample[members[(start + k % block) % members.length]];
                     draw[k] = (float) Math.min(clipHigh, Math.max(clipLow, x));
                     sum += draw[k];
                 }
@@ -199,6 +205,17 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
         }
         return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n, ll, norms, window,
                 clipLow, clipHigh, windowMeans, windowLogSds, runDelta, runTail);
+    }
+
+    /**
+     * Consecutive events per block of the per-entity bootstrap: up to a whole window when the entity's history is
+     * long (readings of one sensor are not independent draws: a daily cycle or a slow wander moves a window's
+     * mean together, and only blocks of real consecutive events show how far), down to single events for short
+     * histories, where drawing a block of a few dozen events would nearly exhaust the entity and understate how
+     * much two windows of it differ.
+     */
+    static int blockLength(int entityEvents, int window) {
+        return Math.max(1, Math.min(window, entityEvents / 32));
     }
 
     /**
@@ -266,7 +283,7 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
             Arrays.sort(x);
             long close = 0;
             for (int i = 0, j = 0; i < x.length; i++) {
-                while (x[i] - x[j] >= delta) {
+                while (j < i && x[i] - x[j] >= delta) {
                     j++;
                 }
                 close += i - j; // pairs (j..i-1, i) closer than delta

@@ -63,6 +63,11 @@ public final class ScoreBatch {
         return contributions[i * features + feature];
     }
 
+    /** Event {@code i}'s contributions, one per feature, copied into {@code dst} from {@code offset}. */
+    public void copyContributions(int i, float[] dst, int offset) {
+        System.arraycopy(contributions, i * features, dst, offset, features);
+    }
+
     /**
      * The {@code k} features of event {@code i} with the lowest contribution, most anomalous first: with exact
      * conditionals, the fields least expected given the ones before them.

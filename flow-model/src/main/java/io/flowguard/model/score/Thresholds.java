@@ -18,9 +18,46 @@ import io.flowguard.model.score.AlertPolicy.Verdict;
  * @param lowWindowLogSd log standard deviation in a window below it: {@link Verdict#WINDOW_TYPICALITY}
  * @param runLength this many repeats in a row: {@link Verdict#WINDOW_TYPICALITY} (0: off)
  * @param calibration the reference distributions, for {@link #margin}
+ * @param latentNorms the reference of {@code ||z||^2} (see {@link LatentNorms}), or null without one
  */
 public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double highLogLikelihood, double lowLatentNorm,
-        int window, double lowWindowMean, double highWindowMean, double lowWindowLogSd, int runLength, Calibration calibration) {
+        int window, double lowWindowMean, double highWindowMean, double lowWindowLogSd, int runLength,
+        Calibration calibration, LatentNorms latentNorms) {
+
+    /**
+     * The held-out distribution of {@code ||z||^2} with a chi-squared-shaped lower tail. Near the origin the latent
+     * density is about the Gaussian's, so below the held-out anchor {@code t_a} (its lowest fitted quantile, level
+     * {@code tau}) {@code P(||z||^2 < t) = tau * F(t) / F(t_a)}, F the chi-squared cdf with d degrees of freedom: the
+     * data fix the level, geometry the shape ({@code t^(d/2)} near zero). An exponential tail fitted to the ~50
+     * held-out points below the anchor, extrapolated down to 1e-5, misses by a factor of a few either way.
+     */
+    public record LatentNorms(EmpiricalDistribution logNorms, int degrees) {
+
+        private double tau() {
+            return logNorms.levels()[0];
+        }
+
+        private double anchor() {
+            return Math.exp(logNorms.quantile(tau()));
+        }
+
+        /** The {@code ||z||^2} below which a share {@code p} of normal events falls (see {@link #cdf}). */
+        public double quantile(double p) {
+            if (p >= tau() || !(ChiSquared.cdf(anchor(), degrees) > 0)) {
+                return Math.exp(logNorms.quantile(p));
+            }
+            return chiSquaredQuantile(p * ChiSquared.cdf(anchor(), degrees) / tau(), degrees);
+        }
+
+        /** The share of normal events with a smaller {@code ||z||^2} (beyond the chi-squared cdf's range, the fitted tail). */
+        public double cdf(double squaredNorm) {
+            double anchor = anchor();
+            if (squaredNorm >= anchor || !(ChiSquared.cdf(anchor, degrees) > 0)) {
+                return logNorms.cdf(Math.log(squaredNorm));
+            }
+            return tau() * ChiSquared.cdf(Math.max(squaredNorm, 0), degrees) / ChiSquared.cdf(anchor, degrees);
+        }
+    }
 
     /** Shares of the false-alarm budget per test under the guarded rule. */
     static final double LOW_SHARE = 0.5;
@@ -42,21 +79,21 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
             // Format-1 calibration: a few quantiles only; keep the fixed levels that were written for it.
             return new Thresholds(policy, c.quantile(0.001), guarded ? c.quantile(0.9999) : Double.POSITIVE_INFINITY,
                     guarded ? chiSquaredQuantile(0.001, features) : 0, 0, Double.NEGATIVE_INFINITY,
-                    Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c);
+                    Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c, null);
         }
         if (!guarded) {
             return new Thresholds(policy, c.logLikelihoods().quantile(a), Double.POSITIVE_INFINITY, 0, 0,
-                    Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c);
+                    Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c, null);
         }
-        double lowNorm = c.logLatentNorms() == null ? chiSquaredQuantile(a * NORM_SHARE, features)
-                : Math.exp(c.logLatentNorms().quantile(a * NORM_SHARE));
+        LatentNorms norms = c.logLatentNorms() == null ? null : new LatentNorms(c.logLatentNorms(), features);
+        double lowNorm = norms == null ? chiSquaredQuantile(a * NORM_SHARE, features) : norms.quantile(a * NORM_SHARE);
         boolean windows = c.window() > 0;
         return new Thresholds(policy, c.logLikelihoods().quantile(a * LOW_SHARE),
                 c.logLikelihoods().quantile(1 - a * HIGH_SHARE), lowNorm, c.window(),
                 windows ? c.windowMeans().quantile(a * WINDOW_SHARE_PER_TEST) : Double.NEGATIVE_INFINITY,
                 windows ? c.windowMeans().quantile(1 - a * WINDOW_SHARE_PER_TEST) : Double.POSITIVE_INFINITY,
                 windows ? c.windowLogSds().quantile(a * WINDOW_SHARE_PER_TEST) : Double.NEGATIVE_INFINITY,
-                windows ? c.runLength(a * WINDOW_SHARE_PER_TEST) : 0, c);
+                windows ? c.runLength(a * WINDOW_SHARE_PER_TEST) : 0, c, norms);
     }
 
     /** The per-event verdict (the window test is separate: {@link #judgeWindow}). */
@@ -81,6 +118,26 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
     }
 
     /**
+     * Which window test fails, for an analyst or a breakdown: {@code "mean-low"}, {@code "mean-high"},
+     * {@code "spread"}, {@code "repeats"}, or null when none does (same arguments as {@link #judgeWindow}).
+     */
+    public String windowTest(double windowMean, double windowLogSd, int run) {
+        if (window == 0) {
+            return null;
+        }
+        if (windowMean < lowWindowMean) {
+            return "mean-low";
+        }
+        if (windowMean > highWindowMean) {
+            return "mean-high";
+        }
+        if (windowLogSd < lowWindowLogSd) {
+            return "spread";
+        }
+        return runLength > 0 && run >= runLength ? "repeats" : null;
+    }
+
+    /**
      * A continuous anomaly score for ranking (AUROC) and severity: the largest {@code ln(threshold p / p)} over the
      * per-event tests of the rule, where p is the event's tail probability under the held-out reference. Positive
      * exactly when a per-event test alerts; each unit is a factor e beyond the threshold. Falls back to
@@ -100,9 +157,8 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
         }
         double m = Math.log(a * LOW_SHARE) - Math.log(ll.cdf(logLikelihood));
         m = Math.max(m, Math.log(a * HIGH_SHARE) - Math.log(ll.survival(logLikelihood)));
-        if (calibration.logLatentNorms() != null) {
-            double logNorm = Math.log(Math.max(latentSquaredNorm, Double.MIN_NORMAL));
-            m = Math.max(m, Math.log(a * NORM_SHARE) - Math.log(calibration.logLatentNorms().cdf(logNorm)));
+        if (latentNorms != null) {
+            m = Math.max(m, Math.log(a * NORM_SHARE) - Math.log(latentNorms.cdf(latentSquaredNorm)));
         }
         return m;
     }

@@ -168,4 +168,96 @@ class DecisionLayerTest {
                 + " checkpoint has none", assertThrows(FlowGuardException.class,
                         () -> AlertPolicy.defaults().thresholds(null, D)).getMessage());
     }
+
+    @Test
+    void theLatentNormThresholdFollowsTheChiSquaredTailFarBeyondTheHeldOutSample() {
+        // 5,000 held-out Gaussian latents hold ~50 points below their 1 % quantile; the threshold sits at 1.25e-5.
+        double target = 1e-4;
+        for (long seed = 1; seed <= 5; seed++) {
+            Thresholds t = new AlertPolicy(target, Rule.GUARDED).thresholds(calibration(5_000, seed), D);
+            double exact = Thresholds.chiSquaredQuantile(target * Thresholds.NORM_SHARE, D);
+            double rate = ChiSquared.cdf(t.lowLatentNorm(), D);
+            assertTrue(rate > target * Thresholds.NORM_SHARE / 2 && rate < target * Thresholds.NORM_SHARE * 2,
+                    "seed " + seed + ": ||z||^2 threshold " + t.lowLatentNorm() + " has chi-squared rate " + rate
+                            + " (exact threshold " + exact + ")");
+        }
+    }
+
+    @Test
+    void windowBandsOfAnAutocorrelatedEntityHoldTheirRateWhereIndependentDrawsWouldNot() {
+        // Per-entity AR(1) log-likelihoods, phi = 0.9: a window's mean varies ~4x more than for independent events.
+        int keys = 20;
+        double phi = 0.9;
+        float[][] calibrationEvents = events(keys * 5_000, 3);
+        String[] keyOf = new String[keys * 5_000];
+        float[] series = autocorrelated(keys, 5_000, phi, 4, keyOf);
+        Calibration blocks = Calibration.fit(calibrationEvents[0], calibrationEvents[1], Calibration.DEFAULT_WINDOW, 5,
+                series, keyOf);
+        Calibration independent = Calibration.fit(calibrationEvents[0], calibrationEvents[1],
+                Calibration.DEFAULT_WINDOW, 5, series, null);
+        String[] freshKeys = new String[keys * 20_000];
+        float[] fresh = autocorrelated(keys, 20_000, phi, 6, freshKeys);
+        double target = 0.02;
+        double expected = 2 * target * Thresholds.WINDOW_SHARE_PER_TEST; // mean too low or too high
+        double withBlocks = windowMeanRate(new AlertPolicy(target, Rule.GUARDED).thresholds(blocks, D), fresh,
+                freshKeys);
+        double withIndependent = windowMeanRate(new AlertPolicy(target, Rule.GUARDED).thresholds(independent, D),
+                fresh, freshKeys);
+        assertTrue(withBlocks > expected / 3 && withBlocks < expected * 3, "block bootstrap: window-mean alert rate "
+                + withBlocks + ", expected about " + expected);
+        assertTrue(withIndependent > 10 * expected, "independent draws: window-mean alert rate " + withIndependent
+                + ", expected far above " + expected);
+    }
+
+    /** keys x perKey values in stream order (keys interleaved), AR(1) per key around the Gaussian entropy. */
+    private static float[] autocorrelated(int keys, int perKey, double phi, long seed, String[] keyOf) {
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] state = new double[keys];
+        float[] out = new float[keys * perKey];
+        double centre = LOG_NORMALISER - D / 2.0;
+        double sd = Math.sqrt(D / 2.0);
+        for (int i = 0; i < out.length; i++) {
+            int k = i % keys;
+            state[k] = phi * state[k] + Math.sqrt(1 - phi * phi) * r.nextGaussian();
+            out[i] = (float) (centre + sd * state[k]);
+            keyOf[i] = "k" + k;
+        }
+        return out;
+    }
+
+    private static double windowMeanRate(Thresholds t, float[] values, String[] keys) {
+        TypicalityWindows windows = new TypicalityWindows(t.window());
+        long tested = 0;
+        long flagged = 0;
+        for (int i = 0; i < values.length; i++) {
+            double mean = windows.of(keys[i], "m").add(values[i], t.calibration(), "m");
+            if (!Double.isNaN(mean)) {
+                tested++;
+                flagged += mean < t.lowWindowMean() || mean > t.highWindowMean() ? 1 : 0;
+            }
+        }
+        return (double) flagged / tested;
+    }
+
+    @Test
+    void discreteDataWithManyTiedScoresCalibrates() {
+        // Tabular data with repeated rows (ADBench's mammography): more than 1 % of same-key pairs tie exactly, so the
+        // repeat delta is 0; fitting must not run off its arrays, and a 0 delta can never flag a run.
+        int n = 4_000;
+        float[] ll = new float[n];
+        String[] keys = new String[n];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < n; i++) {
+            ll[i] = r.nextInt(4) == 0 ? -3f : (float) (-5 + r.nextGaussian());
+            keys[i] = "k" + (i % 10);
+        }
+        Calibration c = Calibration.fit(ll, null, Calibration.DEFAULT_WINDOW, 1, ll, keys);
+        assertEquals(0.0, c.runDelta());
+        Thresholds t = new AlertPolicy(1e-3, Rule.GUARDED).thresholds(c, D);
+        TypicalityWindow w = new TypicalityWindow(t.window(), "m");
+        for (int i = 0; i < 100; i++) {
+            w.add(-3, c, "m");
+        }
+        assertEquals(0, w.run());
+    }
 }
