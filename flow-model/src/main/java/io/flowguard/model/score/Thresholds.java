@@ -28,8 +28,8 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
      * The held-out distribution of {@code ||z||^2} with a chi-squared-shaped lower tail. Near the origin the latent
      * density is about the Gaussian's, so below the held-out anchor {@code t_a} (its lowest fitted quantile, level
      * {@code tau}) {@code P(||z||^2 < t) = tau * F(t) / F(t_a)}, F the chi-squared cdf with d degrees of freedom: the
-     * data fix the level, geometry the shape ({@code t^(d/2)} near zero). An exponential tail fitted to the ~50
-     * held-out points below the anchor, extrapolated down to 1e-5, misses by a factor of a few either way.
+     * data fix the level, geometry the shape ({@code t^(d/2)} near zero). A tail fitted to the held-out points below
+     * the anchor and extrapolated down to 1e-5 misses by a factor of a few either way.
      */
     public record LatentNorms(EmpiricalDistribution logNorms, int degrees) {
 
