@@ -7,7 +7,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code flowguard} command line. */
-@Command(name = "flowguard", mixinStandardHelpOptions = true, version = "flowguard 0.1.0",
+@Command(name = "flowguard", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "flowguard 0.1.0",
         description = "Streaming anomaly detection with exact normalizing-flow densities.",
         subcommands = {DemoCommand.class, TrainCommand.class, ScoreCommand.class, SampleCommand.class,
             SyntheticEvalCommand.class, ReportCommand.class,

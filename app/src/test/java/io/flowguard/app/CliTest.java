@@ -67,6 +67,17 @@ class CliTest {
     }
 
     @Test
+    void everySubcommandHasHelp() {
+        for (String[] args : List.of(new String[] {"train", "--help"}, new String[] {"bench", "stream", "--help"},
+                new String[] {"eval-synthetic", "-h"})) {
+            Run r = cli(args);
+            assertEquals(0, r.status(), String.join(" ", args) + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: flowguard " + args[0]), r.out());
+        }
+        assertTrue(cli("bench", "stream", "--help").out().contains("--commit-interval-ms"));
+    }
+
+    @Test
     void scoreWritesOneRowPerInputWhoseContributionsSumToTheTotal() throws IOException {
         Path scores = dir.resolve("scores.csv");
         Run run = cli("score", "--model", model.toString(), "--data", csv.toString(), "--out", scores.toString());
