@@ -1,17 +1,18 @@
 package io.flowguard.schemas;
 
-import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.util.Utf8;
 
 /**
  * The scorer's fast path for {@link Event} bytes: reads a record written with the current schema straight into a
  * feature row in a fixed name order, without building the {@code features} map (no {@code String} keys, no boxed
- * values, no second lookup). It only says yes when everything is plain: the current writer fingerprint, exactly
+ * values, no second lookup) and without a general decoder: the Avro binary encoding of this one schema (zig-zag
+ * varints, length-prefixed UTF-8, little-endian doubles, maps as counted blocks) is read from the array in place,
+ * each feature name compared where it lies with the name expected next. It only says yes when everything is plain: the current writer fingerprint, exactly
  * the expected feature names once each, finite float values. Anything else returns null and the caller takes the
  * general path ({@link WireCodec} plus validation), which also writes the precise error for a dead letter. Not
  * thread-safe (it reuses its decoder); one per stream task.
@@ -29,8 +30,11 @@ public final class EventRowReader {
     private final int mask;
     private final int[] seenIn;
     private int pass;
-    private BinaryDecoder decoder;
-    private final Utf8 scratch = new Utf8();
+    private static final VarHandle LITTLE_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** The record being read and the read position in it. */
+    private byte[] in;
+    private int at;
 
     /** @param names the model's feature names, in row order */
     public EventRowReader(String[] names) {
@@ -41,7 +45,7 @@ public final class EventRowReader {
         java.util.Arrays.fill(table, -1);
         for (int i = 0; i < names.length; i++) {
             this.names[i] = names[i].getBytes(StandardCharsets.UTF_8);
-            int slot = hash(this.names[i], this.names[i].length) & mask;
+            int slot = hash(this.names[i], 0, this.names[i].length) & mask;
             while (table[slot] >= 0) {
                 slot = (slot + 1) & mask;
             }
@@ -60,26 +64,33 @@ public final class EventRowReader {
             return null;
         }
         try {
-            decoder = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, decoder);
-            String eventId = decoder.readString();
-            String key = decoder.readString();
-            decoder.skipString();
-            long time = decoder.readLong();
+            in = bytes;
+            at = HEADER_BYTES;
+            String eventId = readString();
+            String key = readString();
+            skip(length());
+            long time = readLong();
             if (++pass == Integer.MAX_VALUE) {
                 pass = 1;
                 java.util.Arrays.fill(seenIn, 0);
             }
             int seen = 0;
-            for (long n = decoder.readMapStart(); n != 0; n = decoder.mapNext()) {
+            int expected = 0;
+            for (long n = blockCount(); n != 0; n = blockCount()) {
                 for (long i = 0; i < n; i++) {
-                    decoder.readString(scratch);
-                    int index = lookup(scratch.getBytes(), scratch.getByteLength());
-                    float value = (float) decoder.readDouble();
+                    int length = length();
+                    // Producers write the names in one order, usually the model's: try the next name first.
+                    int index = expected < names.length && matches(names[expected], length) ? expected
+                            : lookup(in, at, length);
+                    at += length;
+                    float value = (float) Double.longBitsToDouble((long) LITTLE_ENDIAN_LONG.get(in, at));
+                    at += 8;
                     if (index < 0 || seenIn[index] == pass || !Float.isFinite(value)) {
                         return null;
                     }
                     seenIn[index] = pass;
                     row[index] = value;
+                    expected = index + 1;
                     seen++;
                 }
             }
@@ -87,25 +98,77 @@ public final class EventRowReader {
                 return null;
             }
             Map<String, String> context = Map.of();
-            for (long n = decoder.readMapStart(); n != 0; n = decoder.mapNext()) {
+            for (long n = blockCount(); n != 0; n = blockCount()) {
                 if (context.isEmpty()) {
                     context = new HashMap<>();
                 }
                 for (long i = 0; i < n; i++) {
-                    context.put(decoder.readString(), decoder.readString());
+                    context.put(readString(), readString());
                 }
             }
-            return decoder.isEnd() ? new Header(eventId, key, time, context) : null;
-        } catch (IOException | RuntimeException e) {
+            return at == bytes.length ? new Header(eventId, key, time, context) : null;
+        } catch (RuntimeException e) { // truncated or corrupt: the general path says what is wrong
             return null;
+        } finally {
+            in = null;
         }
     }
 
-    private int lookup(byte[] bytes, int length) {
-        int slot = hash(bytes, length) & mask;
+    private boolean matches(byte[] name, int length) {
+        return name.length == length && java.util.Arrays.equals(name, 0, length, in, at, at + length);
+    }
+
+    /** Avro's zig-zag varint long. */
+    private long readLong() {
+        long value = 0;
+        for (int shift = 0; ; shift += 7) {
+            byte b = in[at++];
+            value |= (long) (b & 0x7F) << shift;
+            if (b >= 0) {
+                break;
+            }
+            if (shift > 56) {
+                throw new IllegalStateException("varint longer than 10 bytes");
+            }
+        }
+        return (value >>> 1) ^ -(value & 1);
+    }
+
+    /** A string or map-key length, checked against what is left. */
+    private int length() {
+        long n = readLong();
+        if (n < 0 || n > in.length - at) {
+            throw new IllegalStateException("bad length " + n);
+        }
+        return (int) n;
+    }
+
+    private void skip(int n) {
+        at += n;
+    }
+
+    private String readString() {
+        int n = length();
+        String s = new String(in, at, n, StandardCharsets.UTF_8);
+        at += n;
+        return s;
+    }
+
+    /** The item count of the next map block (a negative count is followed by the block's byte size). */
+    private long blockCount() {
+        long n = readLong();
+        if (n < 0) {
+            readLong();
+            n = -n;
+        }
+        return n;
+    }
+
+    private int lookup(byte[] bytes, int from, int length) {
+        int slot = hash(bytes, from, length) & mask;
         while (table[slot] >= 0) {
             byte[] candidate = names[table[slot]];
-            if (java.util.Arrays.equals(candidate, 0, candidate.length, bytes, 0, length)) {
+            if (java.util.Arrays.equals(candidate, 0, candidate.length, bytes, from, from + length)) {
                 return table[slot];
             }
             slot = (slot + 1) & mask;
@@ -113,14 +176,13 @@ public final class EventRowReader {
         return -1;
     }
 
-    private static int hash(byte[] bytes, int length) {
+    private static int hash(byte[] bytes, int from, int length) {
         int h = 0x811C9DC5;
-        for (int i = 0; i < length; i++) {
+        for (int i = from; i < from + length; i++) {
             h = (h ^ (bytes[i] & 0xFF)) * 0x01000193;
         }
         return h ^ (h >>> 16);
     }
-
     private static long fingerprint(byte[] bytes) {
         long fp = 0;
         for (int i = 9; i >= 2; i--) {

@@ -3,6 +3,7 @@ package io.flowguard.schemas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -68,5 +69,68 @@ class EventRowReaderTest {
         byte[] good = bytes(ok, Map.of());
         assertNull(reader.read(java.util.Arrays.copyOf(good, good.length - 3), row));
         assertEquals("e-9", reader.read(good, row).eventId());
+    }
+
+    /** Maps written as blocks with byte sizes (negative counts), as a blocking encoder writes them. */
+    @Test
+    void readsMapsWrittenInSizedBlocks() throws java.io.IOException {
+        Map<String, Double> features = new LinkedHashMap<>();
+        for (int j = 0; j < NAMES.length; j++) {
+            features.put(NAMES[j], j + 0.5);
+        }
+        Event event = Event.newBuilder().setEventId("e").setKey("k").setSource("s").setEventTime(Instant.EPOCH)
+                .setFeatures(features).setContext(Map.of("a", "b")).build();
+        byte[] plain = codec.encode(event);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(plain, 0, 10);
+        org.apache.avro.io.BinaryEncoder blocking = org.apache.avro.io.EncoderFactory.get()
+                .blockingBinaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<>(Event.class).write(event, blocking);
+        blocking.flush();
+        byte[] blocked = out.toByteArray();
+        float[] row = new float[NAMES.length];
+        EventRowReader.Header h = new EventRowReader(NAMES).read(blocked, row);
+        assertEquals(new EventRowReader.Header("e", "k", 0, Map.of("a", "b")), h);
+        assertArrayEquals(new float[] {0.5f, 1.5f, 2.5f, 3.5f, 4.5f}, row);
+    }
+
+    /**
+     * Corrupt and truncated records never throw: the fast path either declines or reads exactly what the general
+     * decoder reads.
+     */
+    @Test
+    void corruptBytesAreDeclinedOrReadAsTheGeneralDecoderReadsThem() {
+        Random random = new Random(5);
+        EventRowReader reader = new EventRowReader(NAMES);
+        Map<String, Double> features = new LinkedHashMap<>();
+        for (String n : NAMES) {
+            features.put(n, random.nextGaussian());
+        }
+        byte[] good = bytes(features, Map.of("site", "north"));
+        int accepted = 0;
+        for (int trial = 0; trial < 5_000; trial++) {
+            byte[] b = trial % 3 == 0 ? java.util.Arrays.copyOf(good, 10 + random.nextInt(good.length - 10))
+                    : good.clone();
+            if (trial % 3 != 0) {
+                for (int k = 0; k <= trial % 4; k++) {
+                    b[10 + random.nextInt(b.length - 10)] = (byte) random.nextInt(256);
+                }
+            }
+            float[] row = new float[NAMES.length];
+            EventRowReader.Header h = reader.read(b, row);
+            if (h == null) {
+                continue;
+            }
+            accepted++;
+            Event slow = codec.decode(b);
+            assertEquals(slow.getEventId(), h.eventId());
+            assertEquals(slow.getKey(), h.key());
+            assertEquals(slow.getEventTime().toEpochMilli(), h.eventTimeMillis());
+            assertEquals(slow.getContext(), h.context());
+            for (int j = 0; j < NAMES.length; j++) {
+                assertEquals(slow.getFeatures().get(NAMES[j]).floatValue(), row[j]);
+            }
+        }
+        assertTrue(accepted > 0 && accepted < 5_000, "accepted " + accepted);
     }
 }

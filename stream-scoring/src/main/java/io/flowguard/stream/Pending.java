@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * An event waiting for its batch in slot {@code slot} of batch {@code generation}, with where it came from (for a
  * dead letter). {@code row} holds its features in the order {@code rowNames} when the fast path read them, else
- * null (the flush then decodes the payload and validates it against the model of the moment). Stored in the pending-events store under the slot as
+ * null (the flush then decodes the payload and validates it against the model of the moment). Stored in the
+ * {@link PendingEventsStore} under the slot as
  * {@code [generation][topic length][topic][partition][offset][original bytes]}.
  */
 record Pending(long slot, long generation, EventIdentity identity, float[] row, String[] rowNames, byte[] payload,

@@ -26,20 +26,16 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Micro-batches events into the flow: decode, buffer, score on size or on a wall-clock deadline, forward scores,
  * alerts and dead letters.
  *
- * <p>Why the buffer is a state store: Kafka Streams commits the input offset of every record handed to
- * {@link #process}, including those still waiting in the batch. Each waiting event is therefore also put into a
- * change-logged store (in the same exactly-once transaction as the offset) until its score is forwarded; after a crash the store is restored and the waiting events are scored, so none is lost and, with
- * exactly-once, none is scored twice. To keep this cheap the store is a ring of batch slots: event k of the
- * batch goes to slot k tagged with the batch generation, and a flush only bumps the generation (one put, no
- * deletes); on restore the slots of the current generation are the waiting events. With the store's cache, at
- * most one batch of slots reaches the changelog per commit, however many events passed.
+ * <p>The batch lives in a {@link PendingEventsStore}: Kafka Streams commits the input offset of every record
+ * handed to {@link #process}, including those still waiting in the batch, so the store writes the waiting events
+ * into its changelog in each commit (in the same exactly-once transaction as the offsets); after a crash they are
+ * restored and scored, none lost and none scored twice.
  */
 final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -48,8 +44,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     static final String WINDOWS = "typicality-windows";
     /** Windows kept decoded in memory (least recently used beyond this are re-read from the store). */
     static final int CACHED_WINDOWS = 100_000;
-    /** Store key of the current batch generation; slots 0..batchSize-1 hold the batch's events. */
-    static final long GENERATION = -1;
     static final String SCORES = "scores-sink";
     static final String ALERTS = "alerts-sink";
     static final String DEAD_LETTERS = "dead-letters-sink";
@@ -63,9 +57,9 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private float[] contributions = new float[0];
     private final WireCodec<Alert> alerts = WireCodec.of(Alert.class);
     private final WireCodec<DeadLetter> deadLetters = WireCodec.of(DeadLetter.class);
-    private final List<Pending> pending = new ArrayList<>();
+    private List<Pending> pending;
     private ProcessorContext<byte[], byte[]> context;
-    private KeyValueStore<Long, byte[]> store;
+    private PendingEventsStore store;
     private KeyValueStore<String, byte[]> windowStore;
     private final Map<String, TypicalityWindow> windows = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -90,7 +84,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             touched.add(key);
         }
     };
-    private long generation;
     private Scorer readerModel;
     private String[] readerNames;
     private EventRowReader reader;
@@ -108,19 +101,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         this.context = context;
         this.store = context.getStateStore(STORE);
         this.windowStore = context.getStateStore(WINDOWS);
-        byte[] stored = store.get(GENERATION);
-        generation = stored == null ? 0 : java.nio.ByteBuffer.wrap(stored).getLong();
-        try (KeyValueIterator<Long, byte[]> restored = store.all()) {
-            restored.forEachRemaining(kv -> {
-                if (kv.key != GENERATION) {
-                    Pending p = Pending.read(kv.key, kv.value, events);
-                    if (p.generation() == generation) {
-                        pending.add(p);
-                    }
-                }
-            });
-        }
-        pending.sort(java.util.Comparator.comparingLong(Pending::slot));
+        this.pending = store.restore(events);
         oldestPendingMs = context.currentSystemTimeMs();
         long tick = Math.max(1, maxLatencyMs / 4);
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
@@ -141,8 +122,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         EventRowReader.Header fast = reader.read(record.value(), row);
         Pending p;
         if (fast != null) {
-            p = new Pending(pending.size(), generation, EventIdentity.of(fast), row, names, record.value(), topic,
-                    partition, offset);
+            p = new Pending(pending.size(), store.generation(), EventIdentity.of(fast), row, names, record.value(),
+                    topic, partition, offset);
         } else {
             Event event;
             try {
@@ -153,14 +134,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                         partition, offset);
                 return;
             }
-            p = new Pending(pending.size(), generation, EventIdentity.of(event), null, null, record.value(), topic,
-                    partition, offset);
+            p = new Pending(pending.size(), store.generation(), EventIdentity.of(event), null, null, record.value(),
+                    topic, partition, offset);
         }
         if (pending.isEmpty()) {
             oldestPendingMs = context.currentSystemTimeMs();
         }
-        store.put(p.slot(), p.write());
-        pending.add(p);
+        store.add(p);
         if (pending.size() >= batchSize) {
             flush();
         }
@@ -237,9 +217,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             }
             metrics.eventsScored.inc(outcomes.size());
         }
-        generation++;
-        store.put(GENERATION, java.nio.ByteBuffer.allocate(8).putLong(generation).array());
-        pending.clear();
+        store.batchDone();
     }
 
     private RecordMetadata metadata() {

@@ -74,13 +74,16 @@ public final class ScoringService implements AutoCloseable {
     }
 
     /**
-     * {@code ScoringService BOOTSTRAP CHECKPOINT STATE_DIR [APPLICATION_ID]}: scores until the process is stopped
-     * (SIGTERM closes cleanly; SIGKILL is the crash the exactly-once test inflicts).
+     * {@code ScoringService BOOTSTRAP CHECKPOINT STATE_DIR [APPLICATION_ID [BATCH_SIZE MAX_LATENCY_MS]]}: scores
+     * until the process is stopped (SIGTERM closes cleanly; SIGKILL is the crash the exactly-once test inflicts).
      */
     public static void main(String[] args) throws InterruptedException {
         StreamConfig config = StreamConfig.defaults(args[0]);
         if (args.length > 3) {
             config = config.withApplicationId(args[3]);
+        }
+        if (args.length > 5) {
+            config = config.withBatching(Integer.parseInt(args[4]), Duration.ofMillis(Long.parseLong(args[5])));
         }
         LoadedModel loaded = Checkpoints.load(Path.of(args[1]), Devices.select("auto"));
         ScoringService service = new ScoringService(config, loaded.scorer(), Path.of(args[2]));

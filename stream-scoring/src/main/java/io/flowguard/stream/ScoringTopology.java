@@ -21,8 +21,7 @@ public final class ScoringTopology {
         topology.addSource("events", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.eventsTopic());
         topology.addProcessor("score", () -> new ScoringProcessor(scorer, metrics, config.batchSize(),
                 config.maxLatency()), "events");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.STORE),
-                Serdes.Long(), Serdes.ByteArray()).withCachingEnabled(), "score");
+        topology.addStateStore(PendingEventsStore.builder(ScoringProcessor.STORE), "score");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.WINDOWS),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), "score");
         topology.addSink(ScoringProcessor.SCORES, config.scoresTopic(), new ByteArraySerializer(),

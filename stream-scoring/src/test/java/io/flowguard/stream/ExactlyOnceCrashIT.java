@@ -27,6 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExactlyOnceCrashIT {
 
+    /**
+     * Batches larger than what arrives between two commits (every 100 ms), so that nearly every commit finds events
+     * waiting for their batch: the ones a crash would lose were they not in the pending-events store. With the
+     * scorer's defaults (512 events or 20 ms) only ~8 % of commits do, and a lost batch would rarely show.
+     */
+    private static final int BATCH = 4096;
+    private static final int DEADLINE_MS = 400;
+
     @TempDir
     Path dir;
 
@@ -79,7 +87,8 @@ class ExactlyOnceCrashIT {
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dai.djl.offline=true", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp",
                 System.getProperty("java.class.path"), ScoringService.class.getName(), broker.bootstrapServers(),
-                model.toString(), dir.resolve("state-" + name).toString(), "crash-it");
+                model.toString(), dir.resolve("state-" + name).toString(), "crash-it", String.valueOf(BATCH),
+                String.valueOf(DEADLINE_MS));
         return new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("scorer-" + name + ".log").toFile()).start();
     }

@@ -26,6 +26,8 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -112,6 +114,39 @@ class ScoringTopologyTest {
             List<ScoreResult> out = scores(h);
             assertEquals(List.of("e0", "e1", "e2", "e3"), out.stream().map(ScoreResult::getEventId).toList());
             assertEquals("k2", out.get(2).getKey());
+        }
+    }
+
+    /**
+     * What a restarted scorer restores from: after each commit the changelog of the pending-events store holds
+     * every event still waiting for its batch, under its slot and tagged with the batch generation, and a scored
+     * batch moves the generation on. (The test driver also checkpoints at every commit, which a real exactly-once
+     * scorer does not: that the writes come with the commit itself is shown by {@code ExactlyOnceCrashIT}.)
+     */
+    @Test
+    void waitingEventsReachTheChangelogInEveryCommit() {
+        try (Harness h = harness(4, Duration.ofHours(1))) {
+            TestOutputTopic<Long, byte[]> changelog = h.driver().createOutputTopic(
+                    "topology-test-" + ScoringProcessor.STORE + "-changelog", new LongDeserializer(),
+                    new ByteArrayDeserializer());
+            WireCodec<io.flowguard.schemas.Event> codec = WireCodec.of(io.flowguard.schemas.Event.class);
+            pipe(h, 0, 3);
+            List<KeyValue<Long, byte[]>> logged = changelog.readKeyValuesToList();
+            assertEquals(List.of(0L, 1L, 2L), logged.stream().map(kv -> kv.key).toList());
+            for (KeyValue<Long, byte[]> kv : logged) {
+                Pending p = Pending.read(kv.key, kv.value, codec);
+                assertEquals(0, p.generation());
+                assertEquals("e" + kv.key, p.identity().eventId());
+            }
+            // e3 fills the batch, which is scored before the commit (never logged: it did not wait across one);
+            // the commit after e4 writes generation 1 and e4 in its slot 0.
+            pipe(h, 3, 5);
+            assertEquals(4, scores(h).size());
+            logged = changelog.readKeyValuesToList();
+            assertEquals(List.of(PendingEventsStore.GENERATION, 0L), logged.stream().map(kv -> kv.key).toList());
+            assertEquals(1, java.nio.ByteBuffer.wrap(logged.get(0).value).getLong());
+            assertEquals("e4", Pending.read(0, logged.get(1).value, codec).identity().eventId());
+            assertEquals(1, Pending.read(0, logged.get(1).value, codec).generation());
         }
     }
 
