@@ -74,10 +74,10 @@ public record EmpiricalDistribution(double[] levels, double[] values, double low
             values[j] = sampleQuantile(v, levels[j]);
         }
         double floor = Math.max(1e-12, (v[n - 1] - v[0]) * 1e-6);
-        double[] lower = excesses(v, values[0], true);
-        double[] upper = excesses(v, values[POINTS - 1], false);
-        return new EmpiricalDistribution(levels, values, Math.max(floor, paretoScale(lower)),
-                Math.max(floor, paretoScale(upper)), n, paretoShape(lower), paretoShape(upper));
+        double[] lower = paretoFit(excesses(v, values[0], true));
+        double[] upper = paretoFit(excesses(v, values[POINTS - 1], false));
+        return new EmpiricalDistribution(levels, values, Math.max(floor, lower[0]), Math.max(floor, upper[0]), n,
+                lower[1], upper[1]);
     }
 
     /** The distances beyond {@code anchor} of the sample points past it, ascending. */
@@ -100,22 +100,19 @@ public record EmpiricalDistribution(double[] levels, double[] values, double low
         return new double[] {a0 / n, a1 / n};
     }
 
-    /** The shape estimate {@code 2 - a0 / (a0 - 2 a1)}, kept in [0, MAX_SHAPE] (0 for fewer than 10 excesses). */
-    static double paretoShape(double[] excesses) {
-        if (excesses.length < 10) {
-            return 0;
+    /**
+     * The generalized Pareto fit {scale, shape} of ascending excesses: shape {@code 2 - a0 / (a0 - 2 a1)}, kept in
+     * [0, MAX_SHAPE] (0 for fewer than 10 excesses), and scale {@code a0 * (1 - shape)} (the mean excess at shape
+     * 0).
+     */
+    static double[] paretoFit(double[] excesses) {
+        if (excesses.length == 0) {
+            return new double[] {0, 0};
         }
         double[] a = moments(excesses);
-        double shape = 2 - a[0] / (a[0] - 2 * a[1]);
-        return Double.isFinite(shape) ? Math.max(0, Math.min(MAX_SHAPE, shape)) : 0;
-    }
-
-    /** The scale that goes with {@link #paretoShape}: {@code mean * (1 - shape)} (the mean excess at shape 0). */
-    static double paretoScale(double[] excesses) {
-        if (excesses.length == 0) {
-            return 0;
-        }
-        return moments(excesses)[0] * (1 - paretoShape(excesses));
+        double shape = excesses.length < 10 ? 0 : 2 - a[0] / (a[0] - 2 * a[1]);
+        shape = Double.isFinite(shape) ? Math.max(0, Math.min(MAX_SHAPE, shape)) : 0;
+        return new double[] {a[0] * (1 - shape), shape};
     }
 
     /** The excess beyond the anchor at which the tail's share of the distribution falls to {@code ratio}. */
