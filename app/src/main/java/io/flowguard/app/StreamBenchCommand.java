@@ -18,6 +18,7 @@ import io.flowguard.stream.ScoringService;
 import io.flowguard.stream.StreamConfig;
 import io.flowguard.stream.kafka.EmbeddedKafkaBroker;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,6 +33,9 @@ import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -56,11 +60,19 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", description = "Use this cluster instead of an embedded broker.")
     String bootstrapServers;
 
-    @Option(names = "--events", defaultValue = "400000", description = "Events for the throughput phase.")
-    int events;
+    @Option(names = "--offered-rate", defaultValue = "50000", description = "Events/s the producer offers in the "
+            + "warm-up and throughput phases; 0: as fast as it can.")
+    int offeredRate;
+
+    @Option(names = "--throughput-seconds", defaultValue = "30", description = "Length of the throughput phase.")
+    int throughputSeconds;
 
     @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")
     int features;
+
+    @Option(names = "--warm-up-seconds", defaultValue = "30", description = "Full-speed warm-up before the "
+            + "throughput phase (JIT compilation of scorer, clients and broker; not measured).")
+    int warmUpSeconds;
 
     @Option(names = "--rate", defaultValue = "10000", description = "Offered events/s in the latency phase.")
     int rate;
@@ -95,7 +107,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         EmbeddedKafkaBroker broker = null;
         if (bootstrapServers == null) {
             err.println("starting an embedded Kafka broker (KRaft) ...");
-            broker = EmbeddedKafkaBroker.start();
+            broker = EmbeddedKafkaBroker.start(true);
             bootstrapServers = broker.bootstrapServers();
         }
         String run = "bench-" + Long.toString(System.currentTimeMillis(), 36);
@@ -127,7 +139,7 @@ final class StreamBenchCommand implements Callable<Integer> {
             out.put("engine_intra_op_threads", engine.scorerThreads);
             out.put("processing_guarantee", "exactly_once_v2");
             try (ScoringService service = new ScoringService(config, scorer, state);
-                    EventPublisher producer = new EventPublisher(bootstrapServers, topics[0], 0)) {
+                    EventPublisher producer = new EventPublisher(bootstrapServers, topics[0], 0, "none")) {
                 service.start();
                 awaitRunning(service);
                 throughput(service, producer, out);
@@ -143,44 +155,145 @@ final class StreamBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void throughput(ScoringService service, EventPublisher producer, Map<String, Object> out) {
+    private void throughput(ScoringService service, EventPublisher producer, Map<String, Object> out)
+            throws InterruptedException {
         var err = System.err;
+        // The load generator should cost the shared cores as little as possible (as Kafka's producer perf tool
+        // sends one payload): events are encoded once into a pool and sent round-robin.
         EventFactory factory = new EventFactory(features, 7);
-        long producedStart = System.nanoTime();
-        Thread feeder = new Thread(() -> {
-            for (int i = 0; i < events; i++) {
-                producer.publish(factory.next("t" + i, Instant.now()));
-            }
-            producer.flush();
-        }, "bench-producer");
-        feeder.start();
+        WireCodec<Event> codec = WireCodec.of(Event.class);
+        int poolSize = 50_000;
+        byte[][] keys = new byte[poolSize][];
+        byte[][] values = new byte[poolSize][];
+        Instant now = Instant.now();
+        for (int i = 0; i < poolSize; i++) {
+            Event e = factory.next("t" + i, now.plusMillis(i));
+            keys[i] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            values[i] = codec.encode(e);
+        }
+        if (warmUpSeconds > 0) {
+            double base = service.metrics().eventsScored();
+            long start = System.nanoTime();
+            long sent = feed(producer, keys, values, offeredRate, start + warmUpSeconds * 1_000_000_000L, service,
+                    "warm-up");
+            double rate = drain(service, base, sent, start);
+            err.printf(Locale.ROOT, "warm-up: %,d events in %.1f s with the drain (%,.0f events/s while the JIT "
+                    + "compiles)%n", sent, (System.nanoTime() - start) / 1e9, rate);
+            out.put("warm_up_seconds", warmUpSeconds);
+            out.put("warm_up_events_per_second", Math.round(rate));
+        }
         double base = service.metrics().eventsScored();
-        long warm = events / 10;
-        long tWarm = 0;
-        double nWarm = 0;
-        long nextReport = System.nanoTime() + 2_000_000_000L;
-        while (service.metrics().eventsScored() - base < events) {
-            double scored = service.metrics().eventsScored() - base;
-            if (tWarm == 0 && scored >= warm) {
-                tWarm = System.nanoTime();
-                nWarm = scored;
+        long start = System.nanoTime();
+        long end = start + throughputSeconds * 1_000_000_000L;
+        AtomicLong sent = new AtomicLong(-1);
+        Thread feeder = new Thread(() -> sent.set(feed(producer, keys, values, offeredRate, end, service, null)),
+                "bench-producer");
+        feeder.start();
+        // scored counts once a second; the rate is taken after the first seconds (the producer's ramp)
+        int skip = Math.min(5, throughputSeconds / 5);
+        double[] scoredAt = new double[throughputSeconds + 1];
+        for (int s = 1; s <= throughputSeconds; s++) {
+            LockSupport.parkNanos(start + s * 1_000_000_000L - System.nanoTime());
+            scoredAt[s] = service.metrics().eventsScored() - base;
+            requireRunning(service);
+            if (s % 5 == 0) {
+                err.printf(Locale.ROOT, "  throughput: %,.0f events/s scored in the last 5 s (%d of %d s)%n",
+                        (scoredAt[s] - scoredAt[s - 5]) / 5, s, throughputSeconds);
             }
-            if (System.nanoTime() > nextReport) {
-                nextReport += 2_000_000_000L;
-                err.printf(Locale.ROOT, "  throughput: %,.0f of %,d scored (%.0f s)%n", scored, events,
-                        (System.nanoTime() - producedStart) / 1e9);
+        }
+        feeder.join();
+        double rate = (scoredAt[throughputSeconds] - scoredAt[skip]) / (throughputSeconds - skip);
+        double offered = sent.get() / ((System.nanoTime() - start) / 1e9);
+        long backlog = Math.round(sent.get() - scoredAt[throughputSeconds]);
+        long drainStart = System.nanoTime();
+        drain(service, base, sent.get(), start);
+        double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+        err.printf(Locale.ROOT, "throughput: offered %,.0f events/s for %d s (%s), scored %,.0f events/s from second %d "
+                + "on; %,d events waiting when the producer stopped (%.1f s to drain)%n", offered, throughputSeconds,
+                offeredRate > 0 ? "paced" : "as fast as the producer can", rate, skip, backlog, drainSeconds);
+        streamsReport(service, "throughput");
+        out.put("offered_rate_limit", offeredRate);
+        out.put("throughput_seconds", throughputSeconds);
+        out.put("throughput_offered_events_per_second", Math.round(offered));
+        out.put("events", sent.get());
+        out.put("events_per_second", Math.round(rate));
+        out.put("backlog_at_end", backlog);
+        out.put("drain_seconds", Math.round(drainSeconds * 10) / 10.0);
+    }
+
+    /**
+     * Sends pool events at {@code rate} per second (0: as fast as the producer takes them) until {@code untilNanos};
+     * returns how many were sent.
+     */
+    private static long feed(EventPublisher producer, byte[][] keys, byte[][] values, int rate, long untilNanos,
+            ScoringService service, String phase) {
+        long start = System.nanoTime();
+        long period = rate > 0 ? 1_000_000_000L / rate : 0;
+        long nextReport = start + 5_000_000_000L;
+        double reported = service.metrics().eventsScored();
+        long i = 0;
+        for (;; i++) {
+            if ((i & 63) == 0) {
+                long t = System.nanoTime();
+                if (t > untilNanos) {
+                    break;
+                }
+                long ahead = start + i * period - t;
+                if (period > 0 && ahead > 200_000) {
+                    LockSupport.parkNanos(ahead);
+                }
+                if (phase != null && t > nextReport) {
+                    double scored = service.metrics().eventsScored();
+                    System.err.printf(Locale.ROOT, "  %s: %,.0f events/s scored in the last 5 s%n", phase,
+                            (scored - reported) / 5.0);
+                    reported = scored;
+                    nextReport += 5_000_000_000L;
+                }
             }
-            if (service.state() != KafkaStreams.State.RUNNING && service.state() != KafkaStreams.State.REBALANCING) {
-                throw new IllegalStateException("scorer stopped: " + service.state());
-            }
+            int k = (int) (i % keys.length);
+            producer.publishRaw(keys[k], values[k]);
+        }
+        producer.flush();
+        return i;
+    }
+
+    /** Waits until {@code sent} more events than {@code base} are scored; returns events/s since {@code start}. */
+    private static double drain(ScoringService service, double base, long sent, long start) {
+        while (service.metrics().eventsScored() - base < sent) {
+            requireRunning(service);
             LockSupport.parkNanos(5_000_000);
         }
-        long tEnd = System.nanoTime();
-        double rate = (events - nWarm) / ((tEnd - tWarm) / 1e9);
-        err.printf(Locale.ROOT, "throughput: %,d events scored end to end; %,.0f events/s after warm-up (%.1f s in "
-                + "all)%n", events, rate, (tEnd - producedStart) / 1e9);
-        out.put("events", events);
-        out.put("events_per_second", Math.round(rate));
+        return sent / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** Kafka Streams' thread metrics and the producer's transaction timings, one stderr line (diagnostics). */
+    private static void streamsReport(ScoringService service, String phase) {
+        Map<String, Double> m = new java.util.TreeMap<>();
+        for (var e : service.streamsMetrics().entrySet()) {
+            var name = e.getKey();
+            String g = name.group();
+            boolean wanted = g.equals("stream-thread-metrics") && (name.name().endsWith("-latency-avg")
+                    || name.name().endsWith("-latency-max") || name.name().endsWith("-ratio"))
+                    || g.equals("producer-metrics") && name.name().startsWith("txn-")
+                    || g.equals("producer-metrics") && (name.name().equals("record-queue-time-avg")
+                    || name.name().equals("request-latency-avg") || name.name().equals("batch-size-avg")
+                    || name.name().equals("records-per-request-avg"))
+                    || g.equals("consumer-fetch-manager-metrics") && name.tags().size() == 1
+                    && (name.name().equals("fetch-latency-avg") || name.name().equals("records-per-request-avg"));
+            Object v = e.getValue().metricValue();
+            if (wanted && v instanceof Number n && !Double.isNaN(n.doubleValue())) {
+                m.merge(g.substring(0, g.indexOf('-')) + "." + name.name(), n.doubleValue(), Math::max);
+            }
+        }
+        StringBuilder line = new StringBuilder("  kafka streams (" + phase + "):");
+        m.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s=%.3g", k, v)));
+        System.err.println(line);
+    }
+
+    private static void requireRunning(ScoringService service) {
+        if (service.state() != KafkaStreams.State.RUNNING && service.state() != KafkaStreams.State.REBALANCING) {
+            throw new IllegalStateException("scorer stopped: " + service.state());
+        }
     }
 
     private void latency(ScoringService service, EventPublisher producer, String scoresTopic, Map<String, Object> out) throws IOException {
@@ -189,11 +302,11 @@ final class StreamBenchCommand implements Callable<Integer> {
         System.gc();
         long heapStart = rt.totalMemory() - rt.freeMemory();
         long rssStart = rss();
-        Map<String, Long> sentAt = new HashMap<>();
         AtomicBoolean done = new AtomicBoolean();
         int total = rate * latencySeconds;
+        AtomicLongArray sentNanos = new AtomicLongArray(total);
         long[] latencyMicros = new long[total];
-        int[] received = {0};
+        AtomicInteger received = new AtomicInteger();
         Thread reader = new Thread(() -> {
             WireCodec<ScoreResult> codec = WireCodec.of(ScoreResult.class);
             try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
@@ -202,13 +315,13 @@ final class StreamBenchCommand implements Callable<Integer> {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                         long now = System.nanoTime();
                         ScoreResult s = codec.decode(r.value());
-                        Long t;
-                        synchronized (sentAt) {
-                            t = sentAt.remove(s.getEventId());
-                        }
-                        if (t != null && received[0] < total) {
-                            received[0]++;
-                            latencyMicros[Integer.parseInt(s.getEventId().substring(1))] = (now - t) / 1000;
+                        String id = s.getEventId();
+                        if (id.startsWith("l")) {
+                            int i = Integer.parseInt(id.substring(1));
+                            if (latencyMicros[i] == 0) {
+                                received.incrementAndGet();
+                                latencyMicros[i] = Math.max(1, (now - sentNanos.get(i)) / 1000);
+                            }
                         }
                     }
                 }
@@ -225,11 +338,9 @@ final class StreamBenchCommand implements Callable<Integer> {
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
-            String id = "l" + i;
-            synchronized (sentAt) {
-                sentAt.put(id, System.nanoTime());
-            }
-            producer.publish(factory.next(id, Instant.now()));
+            Event event = factory.next("l" + i, Instant.now());
+            sentNanos.set(i, System.nanoTime());
+            producer.publish(event);
             if (i > 0 && i % (rate * 10) == 0) {
                 err.printf(Locale.ROOT, "  latency/soak: %,d of %,d offered, heap %,d MB, RSS %,d MB%n", i, total,
                         (rt.totalMemory() - rt.freeMemory()) >> 20, rss() >> 20);
@@ -237,7 +348,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         }
         double offered = total / ((System.nanoTime() - start) / 1e9);
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (received[0] < total && System.nanoTime() < deadline) {
+        while (received.get() < total && System.nanoTime() < deadline) {
             LockSupport.parkNanos(50_000_000);
         }
         done.set(true);
@@ -249,7 +360,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         System.gc();
         long heapEnd = rt.totalMemory() - rt.freeMemory();
         long rssEnd = rss();
-        int n = received[0];
+        int n = received.get();
         int warmUp = Math.min(total / 2, rate * 2);
         long[] sorted = Arrays.stream(latencyMicros, warmUp, total).filter(v -> v > 0).sorted().toArray();
         double p99All = Arrays.stream(latencyMicros).filter(v -> v > 0).sorted().skip((long) (n * 0.99)).findFirst()
@@ -260,11 +371,12 @@ final class StreamBenchCommand implements Callable<Integer> {
         double max = n == 0 ? Double.NaN : sorted[n - 1] / 1000.0;
         err.printf(Locale.ROOT, "latency at %,.0f events/s offered for %d s: %,d of %,d scored; after the first %,d: "
                 + "p50 %.1f ms, p99 %.1f ms, max %.1f ms (p99 of all %.1f ms); heap %,d -> %,d MB, RSS %,d -> %,d MB%n",
-                offered, latencySeconds, received[0], total, warmUp, p50, p99, max, p99All, heapStart >> 20,
+                offered, latencySeconds, received.get(), total, warmUp, p50, p99, max, p99All, heapStart >> 20,
                 heapEnd >> 20, rssStart >> 20, rssEnd >> 20);
+        streamsReport(service, "latency");
         out.put("offered_events_per_second", Math.round(offered));
-        out.put("latency_events", received[0]);
-        out.put("latency_events_lost", total - received[0]);
+        out.put("latency_events", received.get());
+        out.put("latency_events_lost", total - received.get());
         out.put("p50_ms", p50);
         out.put("p99_ms", p99);
         out.put("max_ms", max);

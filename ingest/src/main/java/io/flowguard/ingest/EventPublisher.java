@@ -30,13 +30,21 @@ public final class EventPublisher implements AutoCloseable {
 
     /** @param eventsPerSecond pace of {@link #publish}; 0 for as fast as the broker takes them */
     public EventPublisher(String bootstrapServers, String topic, double eventsPerSecond) {
+        this(bootstrapServers, topic, eventsPerSecond, "lz4");
+    }
+
+    /**
+     * @param compression the producer's {@code compression.type} ({@code lz4} by default: less network for a few
+     *     percent of CPU; {@code none} where producer and broker share the cores, as in the stream benchmark)
+     */
+    public EventPublisher(String bootstrapServers, String topic, double eventsPerSecond, String compression) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = topic;
         this.periodNanos = eventsPerSecond > 0 ? (long) (1e9 / eventsPerSecond) : 0;
@@ -48,6 +56,11 @@ public final class EventPublisher implements AutoCloseable {
 
     /** Sends bytes as they are (the demo uses it to mix in malformed records). */
     public void publishRaw(String key, byte[] value) {
+        publishRaw(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    /** Sends a key and a value as they are. */
+    public void publishRaw(byte[] key, byte[] value) {
         if (failure.get() != null) {
             throw new IllegalStateException("an earlier send to " + topic + " failed", failure.get());
         }
@@ -61,7 +74,7 @@ public final class EventPublisher implements AutoCloseable {
             }
         }
         sent++;
-        producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value),
+        producer.send(new ProducerRecord<>(topic, key, value),
                 (metadata, e) -> {
                     if (e != null) {
                         failure.compareAndSet(null, e);

@@ -12,10 +12,12 @@ import java.util.Map;
  * feature row in a fixed name order, without building the {@code features} map (no {@code String} keys, no boxed
  * values, no second lookup) and without a general decoder: the Avro binary encoding of this one schema (zig-zag
  * varints, length-prefixed UTF-8, little-endian doubles, maps as counted blocks) is read from the array in place,
- * each feature name compared where it lies with the name expected next. It only says yes when everything is plain: the current writer fingerprint, exactly
- * the expected feature names once each, finite float values. Anything else returns null and the caller takes the
- * general path ({@link WireCodec} plus validation), which also writes the precise error for a dead letter. Not
- * thread-safe (it reuses its decoder); one per stream task.
+ * each feature name compared where it lies with the name expected next: the one that followed the previous name
+ * in the last event read (a producer writes its maps in one order, often not the model's: a Java {@code HashMap}'s),
+ * so that after the first event a hash lookup is rare. It only says yes when everything is plain: the current
+ * writer fingerprint, exactly the expected feature names once each, finite float values. Anything else returns
+ * null and the caller takes the general path ({@link WireCodec} plus validation), which also writes the precise
+ * error for a dead letter. Not thread-safe (it reuses its decoder); one per stream task.
  */
 public final class EventRowReader {
 
@@ -29,6 +31,8 @@ public final class EventRowReader {
     private final int[] table;
     private final int mask;
     private final int[] seenIn;
+    /** {@code follows[i + 1]}: the index that came after index {@code i} last time ({@code follows[0]}: the first). */
+    private final int[] follows;
     private int pass;
     private static final VarHandle LITTLE_ENDIAN_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -52,6 +56,10 @@ public final class EventRowReader {
             table[slot] = i;
         }
         this.seenIn = new int[names.length];
+        this.follows = new int[names.length + 1];
+        for (int i = 0; i < follows.length; i++) {
+            follows[i] = i;
+        }
     }
 
     /**
@@ -75,13 +83,20 @@ public final class EventRowReader {
                 java.util.Arrays.fill(seenIn, 0);
             }
             int seen = 0;
-            int expected = 0;
+            int previous = -1;
             for (long n = blockCount(); n != 0; n = blockCount()) {
                 for (long i = 0; i < n; i++) {
                     int length = length();
-                    // Producers write the names in one order, usually the model's: try the next name first.
-                    int index = expected < names.length && matches(names[expected], length) ? expected
-                            : lookup(in, at, length);
+                    int expected = follows[previous + 1];
+                    int index;
+                    if (expected < names.length && matches(names[expected], length)) {
+                        index = expected;
+                    } else {
+                        index = lookup(in, at, length);
+                        if (index >= 0) {
+                            follows[previous + 1] = index;
+                        }
+                    }
                     at += length;
                     float value = (float) Double.longBitsToDouble((long) LITTLE_ENDIAN_LONG.get(in, at));
                     at += 8;
@@ -90,7 +105,7 @@ public final class EventRowReader {
                     }
                     seenIn[index] = pass;
                     row[index] = value;
-                    expected = index + 1;
+                    previous = index;
                     seen++;
                 }
             }

@@ -55,6 +55,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private final WireCodec<Event> events = WireCodec.of(Event.class);
     private final ScoreResultWriter scoreWriter = new ScoreResultWriter();
     private float[] contributions = new float[0];
+    private double[] logLikelihoods = new double[0];
     private final WireCodec<Alert> alerts = WireCodec.of(Alert.class);
     private final WireCodec<DeadLetter> deadLetters = WireCodec.of(DeadLetter.class);
     private List<Pending> pending;
@@ -201,6 +202,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             metrics.scoringLatency.observe((System.nanoTime() - start) / 1e9);
             metrics.batchSize.observe(valid.size());
             long now = context.currentSystemTimeMs();
+            if (logLikelihoods.length < outcomes.size()) {
+                logLikelihoods = new double[Math.max(outcomes.size(), 2 * logLikelihoods.length)];
+            }
+            int k = 0;
             for (ScoredOutcome o : outcomes) {
                 byte[] key = bytes(o.event().key());
                 long time = o.event().eventTime().toEpochMilli();
@@ -212,9 +217,10 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
                     context.forward(new Record<>(key, alerts.encode(o.alert()), time), ALERTS);
                     metrics.alerts.labelValues(o.alert().getReason().name()).inc();
                 }
-                metrics.logLikelihood.observe(o.logLikelihood());
+                logLikelihoods[k++] = o.logLikelihood();
                 metrics.eventLag.observe(Math.max(0, now - time) / 1e3);
             }
+            metrics.logLikelihood.observe(logLikelihoods, k);
             metrics.eventsScored.inc(outcomes.size());
         }
         store.batchDone();

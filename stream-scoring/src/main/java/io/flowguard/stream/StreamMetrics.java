@@ -3,7 +3,6 @@ package io.flowguard.stream;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
-import io.prometheus.metrics.core.metrics.Summary;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -32,11 +31,17 @@ public final class StreamMetrics {
     final Histogram eventLag = Histogram.builder().name("flowguard_event_lag_seconds")
             .help("Event time to the moment its score was handed to the producer.").classicOnly()
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60).register(registry);
-    final Summary logLikelihood = Summary.builder().name("flowguard_log_likelihood_nats")
-            .help("Log-likelihood of scored events in nats.").quantile(0.01, 0.005).quantile(0.5, 0.01)
-            .quantile(0.99, 0.005).register(registry);
+    /** Quantiles over the newest 65,536 scored events of the last 5 minutes; count and sum over all. */
+    final RecentQuantiles logLikelihood = register(new RecentQuantiles("flowguard_log_likelihood_nats",
+            "Log-likelihood of scored events in nats (quantiles over the newest 65536 events of the last 5 minutes).",
+            65_536, 300_000, System::currentTimeMillis, 0.01, 0.5, 0.99));
     private final Info modelInfo = Info.builder().name("flowguard_model_info")
             .help("The model release now scoring.").labelNames("version", "kind").register(registry);
+
+    private <C extends io.prometheus.metrics.model.registry.Collector> C register(C collector) {
+        registry.register(collector);
+        return collector;
+    }
 
     public PrometheusRegistry registry() {
         return registry;

@@ -168,7 +168,7 @@ public record EmpiricalDistribution(double[] levels, double[] values, double low
         }
         // Inside the body: invert the piecewise-linear quantile function (flat stretches resolve to their middle).
         int first = lowerIndex(x);
-        int end = upperIndex(x);
+        int end = values[first] == x ? upperIndex(x) : first - 1; // the second search only for a tie
         if (end > first) {
             return (levels[first] + levels[end]) / 2;
         }
