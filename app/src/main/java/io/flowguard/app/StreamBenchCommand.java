@@ -48,10 +48,13 @@ import picocli.CommandLine.Option;
 
 /**
  * End-to-end streaming benchmark through a real broker (embedded KRaft unless {@code --bootstrap-servers}):
- * (1) throughput: a producer writes events as fast as it can while the Kafka Streams scorer (exactly-once)
- * scores them; events/s is measured over the scored count once the pipeline is warm; (2) latency: events are
- * offered at a fixed rate and a read_committed consumer of the scores topic measures produce-to-committed-score
- * time. The latency phase doubles as a soak: heap and RSS are reported at its start and end.
+ * (0) warm-up at the offered rate until the JIT has compiled the hot paths of scorer, clients and broker (not
+ * measured); (1) throughput: a producer offers events at a fixed rate (or as fast as it can) from a pool of
+ * pre-encoded events while the Kafka Streams scorer (exactly-once) scores them; the scored rate after the first
+ * seconds and the backlog when the producer stops say whether the scorer sustains the rate; (2) latency: events
+ * are offered at a fixed rate and a read_committed consumer of the scores topic measures produce-to-committed-score
+ * time (a read_uncommitted one, when the score was written); the first seconds are reported apart. The latency
+ * phase doubles as a soak: heap and RSS are reported at its start and end.
  */
 @Command(name = "stream", description = "End-to-end events/s and latency through a real Kafka broker; the last "
         + "stdout line is JSON.")
@@ -83,13 +86,25 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Option(names = "--scoring-batch", defaultValue = "512", description = "Events per scoring batch.")
     int batchSize;
 
-    @Option(names = "--max-latency-ms", defaultValue = "20", description = "Batch deadline (ms).")
+    @Option(names = "--max-latency-ms", defaultValue = "10", description = "Batch deadline (ms).")
     int maxLatencyMs;
+
+    @Option(names = "--light-load-commit-ms", defaultValue = "25", description = "Commit this often when batches "
+            + "leave on their deadline less than half full (0: at the commit interval only).")
+    int lightLoadCommitMs;
 
     @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Exactly-once commit interval (ms).")
     int commitIntervalMs;
 
-    @Option(names = "--partitions", defaultValue = "2", description = "Partitions of the events topic.")
+    @Option(names = "--latency-warm-up-seconds", defaultValue = "10", description = "Seconds at the start of the "
+            + "latency phase left out of p50/p99 (the JIT compiles its paths; p99 with them is reported apart).")
+    int latencyWarmUpSeconds;
+
+    @Option(names = "--latency-csv", description = "Write each latency-phase event's send offset and latencies "
+            + "(committed, written) in microseconds to this CSV file.")
+    Path latencyCsv;
+
+    @Option(names = "--partitions", defaultValue = "1", description = "Partitions of the events topic.")
     int partitions;
 
     @Option(names = "--threads", defaultValue = "1", description = "Kafka Streams threads of the scorer.")
@@ -126,7 +141,8 @@ final class StreamBenchCommand implements Callable<Integer> {
                 broker.createTopics(partitions, topics);
             }
             StreamConfig config = new StreamConfig(run, bootstrapServers, topics[0], topics[1], topics[2], topics[3],
-                    batchSize, Duration.ofMillis(maxLatencyMs), Duration.ofMillis(commitIntervalMs), threads);
+                    batchSize, Duration.ofMillis(maxLatencyMs), Duration.ofMillis(commitIntervalMs), threads,
+                    Duration.ofMillis(lightLoadCommitMs));
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", spec.kind().name().toLowerCase(Locale.ROOT) + " " + spec.layers() + "x"
                     + spec.hiddenLayers() + "x" + spec.hiddenFeatures());
@@ -134,6 +150,7 @@ final class StreamBenchCommand implements Callable<Integer> {
             out.put("batch_size", batchSize);
             out.put("max_latency_ms", maxLatencyMs);
             out.put("commit_interval_ms", commitIntervalMs);
+            out.put("light_load_commit_ms", lightLoadCommitMs);
             out.put("partitions", partitions);
             out.put("stream_threads", threads);
             out.put("engine_intra_op_threads", engine.scorerThreads);
@@ -181,6 +198,9 @@ final class StreamBenchCommand implements Callable<Integer> {
                     + "compiles)%n", sent, (System.nanoTime() - start) / 1e9, rate);
             out.put("warm_up_seconds", warmUpSeconds);
             out.put("warm_up_events_per_second", Math.round(rate));
+        }
+        if (throughputSeconds <= 0) {
+            return;
         }
         double base = service.metrics().eventsScored();
         long start = System.nanoTime();
@@ -307,40 +327,29 @@ final class StreamBenchCommand implements Callable<Integer> {
         AtomicLongArray sentNanos = new AtomicLongArray(total);
         long[] latencyMicros = new long[total];
         AtomicInteger received = new AtomicInteger();
-        Thread reader = new Thread(() -> {
-            WireCodec<ScoreResult> codec = WireCodec.of(ScoreResult.class);
-            try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
-                consumer.subscribe(List.of(scoresTopic));
-                while (!done.get()) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-                        long now = System.nanoTime();
-                        ScoreResult s = codec.decode(r.value());
-                        String id = s.getEventId();
-                        if (id.startsWith("l")) {
-                            int i = Integer.parseInt(id.substring(1));
-                            if (latencyMicros[i] == 0) {
-                                received.incrementAndGet();
-                                latencyMicros[i] = Math.max(1, (now - sentNanos.get(i)) / 1000);
-                            }
-                        }
-                    }
-                }
-            }
-        }, "bench-latency-reader");
+        // read_committed: what a consumer of the scores sees; read_uncommitted (diagnostic): when the scorer wrote
+        // the score, before its transaction committed
+        Thread reader = reader(scoresTopic, "read_committed", done, sentNanos, latencyMicros, received);
+        long[] writtenMicros = new long[total];
+        Thread uncommitted = reader(scoresTopic, "read_uncommitted", done, sentNanos, writtenMicros,
+                new AtomicInteger());
+        uncommitted.start();
         reader.start();
         LockSupport.parkNanos(3_000_000_000L);
-        EventFactory factory = new EventFactory(features, 11);
+        BenchEvents events = new BenchEvents(new EventFactory(features, 11), 1000);
+        SplittableRandom entities = new SplittableRandom(11);
         long start = System.nanoTime();
         long period = 1_000_000_000L / rate;
         for (int i = 0; i < total; i++) {
             long due = start + i * period;
             long wait = due - System.nanoTime();
-            if (wait > 0) {
+            if (wait > 1_000_000) { // wake up once a millisecond and send what is due (10 events at 10,000/s)
                 LockSupport.parkNanos(wait);
             }
-            Event event = factory.next("l" + i, Instant.now());
+            int entity = entities.nextInt(events.entities());
+            byte[] event = events.event(entity, i, System.currentTimeMillis());
             sentNanos.set(i, System.nanoTime());
-            producer.publish(event);
+            producer.publishRaw(events.key(entity), event);
             if (i > 0 && i % (rate * 10) == 0) {
                 err.printf(Locale.ROOT, "  latency/soak: %,d of %,d offered, heap %,d MB, RSS %,d MB%n", i, total,
                         (rt.totalMemory() - rt.freeMemory()) >> 20, rss() >> 20);
@@ -354,6 +363,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         done.set(true);
         try {
             reader.join(10_000);
+            uncommitted.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -361,7 +371,7 @@ final class StreamBenchCommand implements Callable<Integer> {
         long heapEnd = rt.totalMemory() - rt.freeMemory();
         long rssEnd = rss();
         int n = received.get();
-        int warmUp = Math.min(total / 2, rate * 2);
+        int warmUp = Math.min(total / 2, rate * latencyWarmUpSeconds);
         long[] sorted = Arrays.stream(latencyMicros, warmUp, total).filter(v -> v > 0).sorted().toArray();
         double p99All = Arrays.stream(latencyMicros).filter(v -> v > 0).sorted().skip((long) (n * 0.99)).findFirst()
                 .orElse(0) / 1000.0;
@@ -373,6 +383,20 @@ final class StreamBenchCommand implements Callable<Integer> {
                 + "p50 %.1f ms, p99 %.1f ms, max %.1f ms (p99 of all %.1f ms); heap %,d -> %,d MB, RSS %,d -> %,d MB%n",
                 offered, latencySeconds, received.get(), total, warmUp, p50, p99, max, p99All, heapStart >> 20,
                 heapEnd >> 20, rssStart >> 20, rssEnd >> 20);
+        if (latencyCsv != null) {
+            StringBuilder csv = new StringBuilder("event,sent_us,committed_us,written_us\n");
+            for (int i = 0; i < total; i++) {
+                csv.append(i).append(',').append(i * period / 1000).append(',').append(latencyMicros[i]).append(',')
+                        .append(writtenMicros[i]).append('\n');
+            }
+            Files.writeString(latencyCsv, csv);
+        }
+        long[] written = Arrays.stream(writtenMicros, warmUp, total).filter(v -> v > 0).sorted().toArray();
+        double writtenP50 = written.length == 0 ? Double.NaN : written[written.length / 2] / 1000.0;
+        double writtenP99 = written.length == 0 ? Double.NaN
+                : written[Math.min(written.length - 1, (int) (written.length * 0.99))] / 1000.0;
+        err.printf(Locale.ROOT, "  scores written (read_uncommitted, before the commit): p50 %.1f ms, p99 %.1f ms%n",
+                writtenP50, writtenP99);
         streamsReport(service, "latency");
         out.put("offered_events_per_second", Math.round(offered));
         out.put("latency_events", received.get());
@@ -380,6 +404,8 @@ final class StreamBenchCommand implements Callable<Integer> {
         out.put("p50_ms", p50);
         out.put("p99_ms", p99);
         out.put("max_ms", max);
+        out.put("p50_ms_written_uncommitted", writtenP50);
+        out.put("p99_ms_written_uncommitted", writtenP99);
         out.put("latency_warm_up_events", warmUp);
         out.put("p99_ms_including_warm_up", p99All);
         out.put("soak_seconds", latencySeconds);
@@ -400,11 +426,15 @@ final class StreamBenchCommand implements Callable<Integer> {
         }
 
         Event next(String id, Instant time) {
+            return next(id, time, random.nextInt(1000));
+        }
+
+        Event next(String id, Instant time, int entity) {
             Map<String, Double> f = new HashMap<>(names.length * 2);
             for (String name : names) {
                 f.put(name, random.nextGaussian());
             }
-            String key = "entity-" + random.nextInt(1000);
+            String key = "entity-" + entity;
             return Event.newBuilder().setEventId(id).setKey(key).setSource("bench").setEventTime(time)
                     .setFeatures(f).build();
         }
@@ -420,13 +450,35 @@ final class StreamBenchCommand implements Callable<Integer> {
         }
     }
 
-    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap) {
+    /** Records, per latency-phase event, the time from its send to its score arriving at this consumer. */
+    private Thread reader(String topic, String isolation, AtomicBoolean done, AtomicLongArray sentNanos,
+            long[] latencyMicros, AtomicInteger received) {
+        return new Thread(() -> {
+            try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers, isolation)) {
+                consumer.subscribe(List.of(topic));
+                while (!done.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
+                        long now = System.nanoTime();
+                        int i = BenchEvents.eventNumber(r.value());
+                        if (i >= 0 && i < latencyMicros.length) {
+                            if (latencyMicros[i] == 0) {
+                                received.incrementAndGet();
+                                latencyMicros[i] = Math.max(1, (now - sentNanos.get(i)) / 1000);
+                            }
+                        }
+                    }
+                }
+            }
+        }, "bench-latency-" + isolation);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, String isolation) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-" + System.nanoTime());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100); // returns as soon as there is data
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

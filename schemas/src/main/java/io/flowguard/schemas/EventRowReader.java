@@ -129,8 +129,17 @@ public final class EventRowReader {
         }
     }
 
+    /** The name lies at {@code at} (a plain loop: feature names are short, where the vectorized compare costs). */
     private boolean matches(byte[] name, int length) {
-        return name.length == length && java.util.Arrays.equals(name, 0, length, in, at, at + length);
+        if (name.length != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (name[i] != in[at + i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Avro's zig-zag varint long. */

@@ -1,5 +1,8 @@
 package io.flowguard.schemas;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -12,6 +15,13 @@ import java.util.Arrays;
  * thread-safe (one reusable buffer): one writer per stream task.
  */
 public final class ScoreResultWriter {
+
+    // Avro writes floats and doubles as their IEEE bits, little-endian; the raw bits keep NaN payloads as
+    // Float.floatToRawIntBits did
+    private static final VarHandle LITTLE_ENDIAN_FLOAT =
+            MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LITTLE_ENDIAN_DOUBLE =
+            MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[] header;
     private byte[] buffer = new byte[512];
@@ -56,11 +66,8 @@ public final class ScoreResultWriter {
             writeLong(d);
             ensure(position + 4 * d + 1);
             for (int j = 0; j < d; j++) {
-                int bits = Float.floatToRawIntBits(contributions[offset + j]);
-                buffer[position++] = (byte) bits;
-                buffer[position++] = (byte) (bits >>> 8);
-                buffer[position++] = (byte) (bits >>> 16);
-                buffer[position++] = (byte) (bits >>> 24);
+                LITTLE_ENDIAN_FLOAT.set(buffer, position, contributions[offset + j]);
+                position += 4;
             }
         }
         writeLong(0); // end of the array's blocks
@@ -104,10 +111,8 @@ public final class ScoreResultWriter {
 
     private void writeDouble(double value) {
         ensure(position + 8);
-        long bits = Double.doubleToRawLongBits(value);
-        for (int i = 0; i < 8; i++) {
-            buffer[position++] = (byte) (bits >>> (8 * i));
-        }
+        LITTLE_ENDIAN_DOUBLE.set(buffer, position, value);
+        position += 8;
     }
 
     private void ensure(int capacity) {

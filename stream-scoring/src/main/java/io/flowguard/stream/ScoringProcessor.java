@@ -89,12 +89,16 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private String[] readerNames;
     private EventRowReader reader;
     private long oldestPendingMs;
+    private final long lightLoadCommitMs;
+    private long lastCommitRequestMs;
 
-    ScoringProcessor(BatchScorer scorer, StreamMetrics metrics, int batchSize, Duration maxLatency) {
+    ScoringProcessor(BatchScorer scorer, StreamMetrics metrics, int batchSize, Duration maxLatency,
+            Duration lightLoadCommit) {
         this.scorer = scorer;
         this.metrics = metrics;
         this.batchSize = batchSize;
         this.maxLatencyMs = maxLatency.toMillis();
+        this.lightLoadCommitMs = lightLoadCommit.toMillis();
     }
 
     @Override
@@ -107,7 +111,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         long tick = Math.max(1, maxLatencyMs / 4);
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> {
             if (!pending.isEmpty() && now - oldestPendingMs >= maxLatencyMs) {
+                boolean light = pending.size() < batchSize / 2;
                 flush();
+                if (light && lightLoadCommitMs > 0 && now - lastCommitRequestMs >= lightLoadCommitMs) {
+                    context.commit(); // at light load: make the scores visible now, not at the commit interval
+                    lastCommitRequestMs = now;
+                }
             }
         });
     }

@@ -20,7 +20,7 @@ public final class ScoringTopology {
         Topology topology = new Topology();
         topology.addSource("events", new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.eventsTopic());
         topology.addProcessor("score", () -> new ScoringProcessor(scorer, metrics, config.batchSize(),
-                config.maxLatency()), "events");
+                config.maxLatency(), config.lightLoadCommit()), "events");
         topology.addStateStore(PendingEventsStore.builder(ScoringProcessor.STORE), "score");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(ScoringProcessor.WINDOWS),
                 Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), "score");

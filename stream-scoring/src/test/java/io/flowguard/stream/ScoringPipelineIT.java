@@ -64,7 +64,7 @@ class ScoringPipelineIT {
     @Test
     void scoresGoodEventsDeadLettersBadOnesAndAlertsOnSpikes() throws Exception {
         StreamConfig config = new StreamConfig("pipeline-it", broker.bootstrapServers(), "p-events", "p-scores",
-                "p-alerts", "p-dead", 256, Duration.ofMillis(20), Duration.ofMillis(100), 1);
+                "p-alerts", "p-dead", 256, Duration.ofMillis(20), Duration.ofMillis(100), 1, Duration.ofMillis(25));
         broker.createTopics(2, "p-events", "p-scores", "p-alerts", "p-dead");
         Path modelPath = KafkaTestSupport.trainModel(dir);
 

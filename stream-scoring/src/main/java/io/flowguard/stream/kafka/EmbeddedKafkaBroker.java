@@ -28,6 +28,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
+    private static final int NETWORK_THREADS = Integer.getInteger("flowguard.kafka.network-threads", 1);
+    private static final int IO_THREADS = Integer.getInteger("flowguard.kafka.io-threads", 2);
+
     private final Path dir;
     private final int port;
     private final Process process;
@@ -74,6 +77,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     "group.initial.rebalance.delay.ms=0",
                     "auto.create.topics.enable=false",
                     "log.flush.interval.messages=9223372036854775807",
+                    // one loopback node on a small machine: fewer request threads, fewer hand-offs between them
+                    "num.network.threads=" + NETWORK_THREADS,
+                    "num.io.threads=" + IO_THREADS,
                     "") + "\n");
             Path log = dir.resolve("broker.log");
             String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();

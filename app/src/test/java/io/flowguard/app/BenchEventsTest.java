@@ -1,0 +1,47 @@
+package io.flowguard.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.flowguard.schemas.Event;
+import io.flowguard.schemas.ScoreResultWriter;
+import io.flowguard.schemas.Verdict;
+import io.flowguard.schemas.WireCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class BenchEventsTest {
+
+    private final WireCodec<Event> codec = WireCodec.of(Event.class);
+
+    @Test
+    void patchedTemplatesAreTheBytesOfTheEncodedEvent() {
+        BenchEvents events = new BenchEvents(new StreamBenchCommand.EventFactory(8, 3), 20);
+        long now = System.currentTimeMillis();
+        for (int n : new int[] {0, 7, 123_456, 999_999_999}) {
+            for (int entity : new int[] {0, 19}) {
+                byte[] bytes = events.event(entity, n, now + n);
+                Event e = codec.decode(bytes);
+                assertEquals(String.format("l%09d", n), e.getEventId());
+                assertEquals("entity-" + entity, e.getKey());
+                assertEquals(Instant.ofEpochMilli(now + n), e.getEventTime());
+                assertEquals(8, e.getFeatures().size());
+                assertArrayEquals(codec.encode(e), bytes); // nothing else differs from a fresh encoding
+                assertEquals("entity-" + entity, new String(events.key(entity), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    @Test
+    void theEventNumberIsReadFromAScoreResultsBytes() {
+        ScoreResultWriter writer = new ScoreResultWriter();
+        float[] c = {1, 2};
+        assertEquals(4711, BenchEvents.eventNumber(writer.write("l000004711", "k", 1, "v", -1, 1, 0.5, 2, c, 0, 2,
+                Verdict.NORMAL)));
+        assertEquals(-1, BenchEvents.eventNumber(writer.write("t12", "k", 1, "v", -1, 1, 0.5, 2, c, 0, 2,
+                Verdict.NORMAL)));
+        assertEquals(-1, BenchEvents.eventNumber(writer.write("l00000x711", "k", 1, "v", -1, 1, 0.5, 2, c, 0, 2,
+                Verdict.NORMAL)));
+    }
+}
