@@ -73,7 +73,7 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")
     int features;
 
-    @Option(names = "--warm-up-seconds", defaultValue = "30", description = "Full-speed warm-up before the "
+    @Option(names = "--warm-up-seconds", defaultValue = "60", description = "Full-speed warm-up before the "
             + "throughput phase (JIT compilation of scorer, clients and broker; not measured).")
     int warmUpSeconds;
 

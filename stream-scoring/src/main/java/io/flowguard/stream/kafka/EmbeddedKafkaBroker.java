@@ -53,7 +53,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      */
     public static EmbeddedKafkaBroker start(boolean optimizing) {
         try {
-            Path dir = Files.createTempDirectory("flowguard-kafka-");
+            String parent = System.getProperty("flowguard.kafka.dir"); // e.g. /dev/shm: keep the disk out of a bench
+            Path dir = parent == null ? Files.createTempDirectory("flowguard-kafka-")
+                    : Files.createTempDirectory(Path.of(parent), "flowguard-kafka-");
             int port = freePort();
             int controllerPort = freePort();
             Path config = dir.resolve("server.properties");
