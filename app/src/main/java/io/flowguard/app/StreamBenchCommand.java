@@ -12,7 +12,6 @@ import io.flowguard.model.flow.FlowSpec;
 import io.flowguard.model.score.Calibration;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.schemas.Event;
-import io.flowguard.schemas.ScoreResult;
 import io.flowguard.schemas.WireCodec;
 import io.flowguard.stream.ScoringService;
 import io.flowguard.stream.StreamConfig;
