@@ -72,8 +72,9 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")
     int features;
 
-    @Option(names = "--warm-up-seconds", defaultValue = "60", description = "Full-speed warm-up before the "
-            + "throughput phase (JIT compilation of scorer, clients and broker; not measured).")
+    @Option(names = "--warm-up-seconds", defaultValue = "60", description = "Warm-up at the offered rate "
+            + "before the throughput phase, then drained (JIT compilation of scorer, clients and broker; not "
+            + "measured).")
     int warmUpSeconds;
 
     @Option(names = "--rate", defaultValue = "10000", description = "Offered events/s in the latency phase.")

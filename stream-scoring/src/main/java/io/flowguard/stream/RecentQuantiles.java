@@ -61,10 +61,6 @@ final class RecentQuantiles implements Collector {
         size = (int) Math.min(values.length, size + (long) n);
     }
 
-    synchronized void observe(double value) {
-        observe(new double[] {value}, 1);
-    }
-
     @Override
     public String getPrometheusName() {
         return name;
