@@ -64,7 +64,8 @@ class SchemaEvolutionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {Event.class, ScoreResult.class, Alert.class, ModelRelease.class, DeadLetter.class})
+    @ValueSource(classes = {Event.class, ScoreResult.class, Alert.class, ModelRelease.class, DeadLetter.class,
+        RetrainRequest.class})
     void theCurrentSchemaIsTheLatestReleaseAndReadsEveryRelease(Class<? extends SpecificRecord> type) {
         List<Schema> writers = WireCodec.of(type).knownWriters();
         Schema current = writers.get(writers.size() - 1);
