@@ -8,9 +8,6 @@ import io.flowguard.ingest.IngestException;
 import io.flowguard.schemas.Event;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,10 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reads events from CSV (with a header row) or JSON lines, from a file ({@code .gz} allowed) or standard input.
+ * Reads events from CSV (with a header row; RFC 4180 quoting, see {@link CsvReader}) or JSON lines, from a file
+ * (gzip'd or not, told by content: {@link TextFiles}) or standard input. Numbers are plain decimal or scientific
+ * notation ({@link Cells}).
  * Every numeric column or field is a feature except the id, key, time and skipped ones; a non-numeric,
  * NaN or infinite feature value is a user error naming the file, the row and the column (the stream scorer
  * would dead-letter it; ingest refuses it at the door). The NAB files ({@code timestamp,value}) read as CSV with
@@ -49,30 +47,25 @@ public record TableEvents(String idColumn, String keyColumn, String timeColumn, 
     }
 
     private long readCsv(BufferedReader in, String file, String source, Consumer<Event> sink) throws IOException {
-        String headerLine = in.readLine();
-        if (headerLine == null) {
-            throw new IngestException(file + ": expected a header row, got an empty file");
-        }
-        String[] header = headerLine.split(",", -1);
-        long row = 0;
-        String line;
-        while ((line = in.readLine()) != null) {
-            row++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] cells = line.split(",", -1);
+        CsvReader csv = new CsvReader(in, file);
+        String[] header = csv.header();
+        long headerLine = csv.line();
+        long rows = 0;
+        String[] cells;
+        while ((cells = csv.next()) != null) {
+            long row = csv.line() - headerLine;
             if (cells.length != header.length) {
                 throw new IngestException(file + ": row " + row + ": expected " + header.length + " columns, got "
                         + cells.length);
             }
             Map<String, String> values = new LinkedHashMap<>();
             for (int c = 0; c < header.length; c++) {
-                values.put(header[c].trim(), cells[c].trim());
+                values.put(header[c], cells[c].trim());
             }
             sink.accept(event(values, file, row, source));
+            rows++;
         }
-        return row;
+        return rows;
     }
 
     private long readJson(BufferedReader in, String file, String source, Consumer<Event> sink) throws IOException {
@@ -87,7 +80,8 @@ public record TableEvents(String idColumn, String keyColumn, String timeColumn, 
             try {
                 object = JsonParser.parseString(line).getAsJsonObject();
             } catch (JsonParseException | IllegalStateException e) {
-                throw new IngestException(file + ": line " + row + ": expected a JSON object, got " + abbreviate(line));
+                throw new IngestException(file + ": line " + row + ": expected a JSON object, got "
+                        + Cells.show(line));
             }
             Map<String, String> values = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : object.entrySet()) {
@@ -114,16 +108,19 @@ public record TableEvents(String idColumn, String keyColumn, String timeColumn, 
                 context.put(column, e.getValue());
                 continue;
             }
-            double v;
-            try {
-                v = Double.parseDouble(e.getValue());
-            } catch (NumberFormatException notNumeric) {
-                throw new IngestException(file + ": row " + row + ", column '" + column + "': expected a number, got '"
-                        + abbreviate(e.getValue()) + "'");
-            }
-            if (!Double.isFinite(v)) {
+            String cell = e.getValue();
+            if (Cells.isNonFiniteWord(cell)) {
                 throw new IngestException(file + ": row " + row + ", column '" + column + "': expected a finite "
-                        + "number, got " + e.getValue());
+                        + "number, got " + cell);
+            }
+            if (!Cells.isDecimal(cell)) {
+                throw new IngestException(file + ": row " + row + ", column '" + column + "': expected a number, got "
+                        + Cells.show(cell));
+            }
+            double v = Double.parseDouble(cell);
+            if (!Double.isFinite(v)) {
+                throw new IngestException(file + ": row " + row + ", column '" + column + "': expected a number in "
+                        + "float64 range, got " + Cells.show(cell));
             }
             features.put(column, v);
         }
@@ -146,7 +143,7 @@ public record TableEvents(String idColumn, String keyColumn, String timeColumn, 
             return LocalDateTime.parse(cell.replace(' ', 'T')).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException | NumberFormatException e) {
             throw new IngestException(file + ": row " + row + ", column '" + timeColumn + "': expected epoch millis "
-                    + "or an ISO-8601 time, got '" + abbreviate(cell) + "'");
+                    + "or an ISO-8601 time, got " + Cells.show(cell));
         }
     }
 
@@ -154,25 +151,14 @@ public record TableEvents(String idColumn, String keyColumn, String timeColumn, 
         return e.isJsonPrimitive() ? e.getAsString() : e.toString();
     }
 
-    private static String abbreviate(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
-    }
-
     private static BufferedReader open(String file) throws IOException {
         if (file.equals("-")) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return TextFiles.open(System.in);
         }
         Path path = Path.of(file);
         if (!Files.isRegularFile(path)) {
             throw new IngestException(file + ": no such file");
         }
-        var in = Files.newInputStream(path);
-        try {
-            return new BufferedReader(new InputStreamReader(file.endsWith(".gz") ? new GZIPInputStream(in) : in,
-                    StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            in.close();
-            throw new UncheckedIOException(e);
-        }
+        return TextFiles.open(path);
     }
 }

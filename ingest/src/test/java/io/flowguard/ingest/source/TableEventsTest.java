@@ -73,7 +73,37 @@ class TableEventsTest {
         assertEquals(ragged + ": row 1: expected 2 columns, got 1",
                 assertThrows(IngestException.class, () -> read(table, ragged, false)).getMessage());
         Path json = Files.writeString(dir.resolve("bad.jsonl"), "[1,2]\n");
-        assertEquals(json + ": line 1: expected a JSON object, got [1,2]",
+        assertEquals(json + ": line 1: expected a JSON object, got '[1,2]'",
                 assertThrows(IngestException.class, () -> read(table, json, true)).getMessage());
+    }
+
+    @Test
+    void csvReadsLikeTheCliTables() throws IOException {
+        Path quoted = Files.write(dir.resolve("quoted.csv"), ("\uFEFFid,\"card\",amount\r\n"
+                + "tx1,\"Smith, J.\",\"12.5\"\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        List<Event> events = read(new TableEvents("id", "card", null, Set.of()), quoted, false);
+        assertEquals("Smith, J.", events.get(0).getKey(), "quoted comma, byte-order mark dropped from 'id'");
+        assertEquals("tx1", events.get(0).getEventId());
+        assertEquals(Map.of("amount", 12.5), events.get(0).getFeatures());
+
+        TableEvents table = new TableEvents(null, null, null, Set.of());
+        for (String cell : new String[] {"0x1p3", "8d", "1.5f"}) {
+            Path file = Files.writeString(dir.resolve("hex.csv"), "a,b\n1," + cell + "\n");
+            assertEquals(file + ": row 1, column 'b': expected a number, got '" + cell + "'",
+                    assertThrows(IngestException.class, () -> read(table, file, false)).getMessage());
+        }
+        Path inf = Files.writeString(dir.resolve("inf.csv"), "a,b\n1,-inf\n");
+        assertEquals(inf + ": row 1, column 'b': expected a finite number, got -inf",
+                assertThrows(IngestException.class, () -> read(table, inf, false)).getMessage());
+        Path dup = Files.writeString(dir.resolve("dup.csv"), "a,b,a\n1,2,3\n");
+        assertEquals(dup + ": header, column 3 'a': expected unique column names, got the name of column 1 again",
+                assertThrows(IngestException.class, () -> read(table, dup, false)).getMessage());
+
+        java.io.ByteArrayOutputStream zipped = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(zipped)) {
+            gz.write("a\n1\n2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        Path gzip = Files.write(dir.resolve("no-suffix.csv"), zipped.toByteArray());
+        assertEquals(2, read(table, gzip, false).size());
     }
 }
