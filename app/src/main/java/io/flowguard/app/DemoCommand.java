@@ -6,6 +6,7 @@ import io.flowguard.ingest.synthetic.PumpStationSimulator.Kind;
 import io.flowguard.ingest.synthetic.PumpStationSimulator.Reading;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.Manifest;
+import io.flowguard.model.checkpoint.StoredCheckpoint;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.score.AlertPolicy;
@@ -98,14 +99,15 @@ final class DemoCommand implements Callable<Integer> {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Manifest saved = Checkpoints.save(out, fitted.flow(), fitted.manifest());
+            Manifest saved = fitted.manifest();
+            StoredCheckpoint stored = Checkpoints.save(out, fitted.flow(), saved);
             TrainingReport r = fitted.report();
             o.printf(Locale.ROOT, "model   %s, %d layers, conditioner %s, on %s%n", saved.modelKind(),
                     saved.spec().layers(), Arrays.toString(saved.spec().hidden()), manager.getDevice());
             o.printf(Locale.ROOT, "trained best epoch %d of %d (%s) in %.1f s, %,.0f ev/s; held-out NLL %.3f "
                     + "nats/reading%n", r.bestEpoch(), r.history().size(), r.stopReason(), r.seconds(),
                     r.eventsPerSecond(), r.bestValidationNll());
-            o.printf("saved   %s (model version %s)%n%n", out, saved.version());
+            o.printf("saved   %s (model version %s)%n%n", out, stored.version());
             if (!offline) {
                 streamNext = true;
             } else {

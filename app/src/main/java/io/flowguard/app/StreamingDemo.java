@@ -93,7 +93,7 @@ final class StreamingDemo {
                 HTTPServer metrics = service.metrics().serve("127.0.0.1", metricsPort)) {
             service.start();
             o.printf("scorer  Kafka Streams, exactly_once_v2, batches of %d or %d ms, model %s%n", config.batchSize(),
-                    config.maxLatency().toMillis(), model.manifest().version());
+                    config.maxLatency().toMillis(), model.version());
             o.printf("metrics http://127.0.0.1:%d/metrics%n", metrics.getPort());
             o.printf("traffic %d pump stations at %,.0f events/s for %s; %.1f%% injected anomalies; Ctrl-C stops%n%n",
                     stations, rate, seconds > 0 ? String.format(Locale.ROOT, "%.0f s", seconds) : "ever",

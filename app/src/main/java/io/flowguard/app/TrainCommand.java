@@ -3,6 +3,7 @@ package io.flowguard.app;
 import ai.djl.ndarray.NDManager;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.Manifest;
+import io.flowguard.model.checkpoint.StoredCheckpoint;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.train.ModelFitter;
 import java.nio.file.Path;
@@ -48,7 +49,8 @@ final class TrainCommand implements Callable<Integer> {
             ModelFitter.Fitted fitted = ModelFitter.fit(table.features(), table.names(), spec,
                     model.preprocessing(), options, Progress.epochs(err, ""), manager,
                     data.getFileName().toString());
-            Manifest saved = Checkpoints.save(out, fitted.flow(), fitted.manifest());
+            Manifest saved = fitted.manifest();
+            StoredCheckpoint stored = Checkpoints.save(out, fitted.flow(), saved);
             var r = fitted.report();
             System.out.printf(Locale.ROOT,
                     "trained %s on %,d rows (%,d held out) of %d features: best epoch %d of %d (%s), "
@@ -56,7 +58,7 @@ final class TrainCommand implements Callable<Integer> {
                     saved.modelKind(), r.trainRows(), r.validationRows(), table.features().cols(), r.bestEpoch(),
                     r.history().size(), r.stopReason(), r.bestValidationNll(), r.seconds(), r.eventsPerSecond(),
                     manager.getDevice());
-            System.out.printf("wrote %s (model version %s)%n", out, saved.version());
+            System.out.printf("wrote %s (model version %s)%n", out, stored.version());
         }
         return 0;
     }

@@ -9,14 +9,10 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -147,7 +143,9 @@ public final class CheckpointCodec {
         Manifest manifest;
         try {
             manifest = GSON.fromJson(new String(json, StandardCharsets.UTF_8), Manifest.class);
-        } catch (JsonParseException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Gson reports a record constructor that refuses a value (FlowSpec, FeatureSchema...) as a bare
+            // RuntimeException around it, and a malformed document as a JsonParseException: one refusal for both.
             Throwable root = e;
             while (root.getCause() != null) {
                 root = root.getCause();
@@ -193,30 +191,17 @@ public final class CheckpointCodec {
         return tensors;
     }
 
-    /** Writes atomically: a temporary file in the same folder, fsync, then an atomic rename over {@code path}. */
+    /**
+     * Writes atomically: a temporary file in the same folder, fsync, an atomic rename over {@code path}, then an
+     * fsync of the folder (see {@link AtomicFiles}).
+     */
     public static void write(Path path, FlowState state) {
-        byte[] bytes = encode(state);
-        Path dir = path.toAbsolutePath().getParent();
+        writeBytes(path, encode(state));
+    }
+
+    static void writeBytes(Path path, byte[] bytes) {
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + path.getFileName(), ".tmp");
-            try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-                    ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                    while (buffer.hasRemaining()) {
-                        ch.write(buffer);
-                    }
-                    ch.force(true);
-                }
-                try {
-                    Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.replace(path, bytes);
         } catch (IOException e) {
             throw new CheckpointException(path + ": could not write checkpoint: " + e, e);
         }

@@ -30,8 +30,12 @@ public record Manifest(int formatVersion, String modelKind, FlowSpec spec, Strin
                 calibration, createdAt, producer, sha256, count);
     }
 
-    /** A short model version id: the first 12 hex digits of the payload hash. */
-    public String version() {
+    /**
+     * The first 12 hex digits of the parameter payload's hash, for information only: it ignores the calibration,
+     * schema and spec, so two checkpoints that score differently can share it. The model version is the whole
+     * file's ({@link LoadedModel#version()}, {@link CheckpointIdentity#version}).
+     */
+    public String parametersVersion() {
         return payloadSha256 == null ? "unsaved" : payloadSha256.substring(0, Math.min(12, payloadSha256.length()));
     }
 }

@@ -56,12 +56,12 @@ class CheckpointTest {
 
     @ParameterizedTest
     @EnumSource(FlowKind.class)
-    void aSavedFlowLoadsToTheSameDensities(FlowKind kind) {
+    void aSavedFlowLoadsToTheSameDensities(FlowKind kind) throws IOException {
         Path file = dir.resolve(kind + ".fgck");
         try (NDManager manager = NDManager.newBaseManager()) {
             Flow flow = randomFlow(kind, manager);
             float[] before = Flows.logProb(flow, PROBE);
-            Manifest saved = Checkpoints.save(file, flow, manifest(flow));
+            StoredCheckpoint saved = Checkpoints.save(file, flow, manifest(flow));
             try (LoadedModel loaded = Checkpoints.load(file, Device.cpu())) {
                 float[] after = Flows.logProb(loaded.flow(), PROBE);
                 assertTrue(Numerics.maxAbsDiff(before, after) <= 1e-6, "max diff " + Numerics.maxAbsDiff(before,
@@ -69,11 +69,17 @@ class CheckpointTest {
                 Manifest m = loaded.manifest();
                 assertEquals(flow.spec(), m.spec());
                 assertEquals(flow.schema(), m.schema());
-                assertEquals(saved.payloadSha256(), m.payloadSha256());
+                assertEquals(saved.sha256(), loaded.sha256());
+                assertEquals(CheckpointIdentity.sha256Hex(Files.readAllBytes(file)), saved.sha256());
+                assertEquals(Files.size(file), saved.bytes());
+                assertEquals(file.toAbsolutePath().toUri().toString(), saved.uri());
                 assertEquals(64, m.payloadSha256().length());
                 assertEquals("early-stop", m.validation().stopReason());
                 assertEquals(manifest(flow).calibration().mean(), m.calibration().mean(), 1e-12);
-                assertEquals(m.payloadSha256().substring(0, 12), loaded.scorer().modelVersion());
+                assertEquals(m.payloadSha256().substring(0, 12), m.parametersVersion());
+                assertEquals(saved.sha256().substring(0, 16), loaded.version());
+                assertEquals(loaded.version(), loaded.scorer().modelVersion());
+                assertEquals(loaded.version(), Checkpoints.version(file));
             }
         }
     }
