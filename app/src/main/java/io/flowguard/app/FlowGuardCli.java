@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         description = "Streaming anomaly detection with exact normalizing-flow densities.",
         subcommands = {DemoCommand.class, TrainCommand.class, ScoreCommand.class, SampleCommand.class,
             SyntheticEvalCommand.class, ReportCommand.class,
-            EvalCommand.class, BenchCommand.class, IngestCommand.class})
+            EvalCommand.class, BenchCommand.class, IngestCommand.class, ScorerCommand.class, RetrainerCommand.class,
+            ModelCommand.class})
 public final class FlowGuardCli {
 
     /** Exit status for user errors (bad file, bad value, bad option). */

@@ -13,11 +13,10 @@ import io.flowguard.schemas.Severity;
 import io.flowguard.schemas.Verdict;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Scores a batch of validated events with the model now in the slot and turns the scores into wire records. The
- * slot is read once per batch, so a model swap takes effect atomically between batches: no event is scored by a
+ * slot is leased once per batch, so a model swap takes effect atomically between batches: no event is scored by a
  * mix of models, none twice. The decision per event is the {@link AlertPolicy} resolved against the model's
  * calibration (once per model version), with the key's typicality window kept by the caller's {@link Windows}
  * (a state store in a stream). No Kafka here: the stream adapters (Kafka Streams, Flink) call it.
@@ -38,18 +37,27 @@ public final class BatchScorer {
     /** Thresholds resolved for one model. */
     private record Resolved(Scorer model, Thresholds thresholds) {}
 
-    private final AtomicReference<Scorer> model;
+    private final ModelSlot model;
     private final AlertPolicy policy;
     private volatile Resolved resolved;
 
-    public BatchScorer(AtomicReference<Scorer> model, AlertPolicy policy) {
+    public BatchScorer(ModelSlot model, AlertPolicy policy) {
         this.model = model;
         this.policy = policy;
     }
 
-    /** The model now serving (the one the next batch will use). */
+    /** The model now serving (the one the next batch will use), for its names; score under {@link #acquire}. */
     public Scorer current() {
-        return model.get();
+        return model.current();
+    }
+
+    /** A lease on the serving model for one batch: the model stays loaded until the lease is closed. */
+    public ModelSlot.Lease acquire() {
+        return model.acquire();
+    }
+
+    public AlertPolicy policy() {
+        return policy;
     }
 
     /**

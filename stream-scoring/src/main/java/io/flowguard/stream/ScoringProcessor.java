@@ -167,7 +167,13 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     }
 
     private void flush() {
-        Scorer model = scorer.current();
+        try (ModelSlot.Lease lease = scorer.acquire()) {
+            flush(lease.scorer());
+        }
+        store.batchDone();
+    }
+
+    private void flush(Scorer model) {
         String[] names = readerFor(model);
         int d = names.length;
         float[] rows = new float[pending.size() * d];
@@ -232,7 +238,6 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             metrics.logLikelihood.observe(logLikelihoods, k);
             metrics.eventsScored.inc(outcomes.size());
         }
-        store.batchDone();
     }
 
     private RecordMetadata metadata() {

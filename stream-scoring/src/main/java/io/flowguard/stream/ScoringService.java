@@ -2,14 +2,16 @@ package io.flowguard.stream;
 
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.LoadedModel;
+import io.flowguard.model.checkpoint.ReleaseLoader;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.Scorer;
+import io.flowguard.model.score.Thresholds;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Metric;
@@ -23,16 +25,80 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class ScoringService implements AutoCloseable {
 
-    private final AtomicReference<Scorer> model;
+    /**
+     * Following model releases: the control topic, the model name (its key there), the verifying loader, and whether
+     * a release must have the serving model's feature names.
+     */
+    public record Releases(String controlTopic, String modelName, ReleaseLoader loader, boolean sameFeatures) {}
+
+    private final ModelSlot model;
     private final StreamMetrics metrics;
     private final KafkaStreams streams;
+    private final AlertPolicy policy;
+    private final ReleaseFollower follower;
 
+    /** Serves {@code initial} (owned by the caller) until {@link #swap}ped; follows no control topic. */
     public ScoringService(StreamConfig config, Scorer initial, Path stateDir) {
-        this.model = new AtomicReference<>(initial);
+        this(config, initial, null, stateDir, null, AlertPolicy.defaults());
+    }
+
+    /**
+     * Serves the newest approved release of {@code releases} (read before the stream starts), else {@code initial};
+     * then swaps in every approved release as it is published. The service owns {@code initial} and every model it
+     * loads, and frees each once no batch uses it.
+     */
+    public ScoringService(StreamConfig config, LoadedModel initial, Path stateDir, Releases releases) {
+        this(config, initial, stateDir, releases, AlertPolicy.defaults());
+    }
+
+    /** As above, deciding with {@code policy} (the target false-alarm rate and rule). */
+    public ScoringService(StreamConfig config, LoadedModel initial, Path stateDir, Releases releases,
+            AlertPolicy policy) {
+        this(config, initial.scorer(), initial, stateDir, releases, policy);
+    }
+
+    private ScoringService(StreamConfig config, Scorer initial, AutoCloseable owner, Path stateDir,
+            Releases releases, AlertPolicy policy) {
+        this.policy = policy;
+        this.model = new ModelSlot(initial, owner);
         this.metrics = new StreamMetrics();
-        metrics.modelLoaded(initial.modelVersion(), initial.flow().spec().kind().name());
-        BatchScorer scorer = new BatchScorer(model, AlertPolicy.defaults());
+        metrics.falseAlarmRate.set(policy.falseAlarmRate());
+        serving(initial);
+        BatchScorer scorer = new BatchScorer(model, policy);
         this.streams = new KafkaStreams(ScoringTopology.build(config, scorer, metrics), properties(config, stateDir));
+        metrics.consumerLag(() -> lag(config.eventsTopic()));
+        if (releases == null) {
+            follower = null;
+        } else {
+            follower = new ReleaseFollower(config.bootstrapServers(), releases.controlTopic(), releases.modelName(),
+                    releases.loader(), releases.sameFeatures() ? List.of(initial.flow().schema().names()) : null,
+                    initial.modelVersion(), m -> swap(m.scorer(), m), metrics);
+            follower.catchUp(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Metrics that describe the serving model. */
+    private void serving(Scorer s) {
+        metrics.modelLoaded(s.modelVersion(), s.flow().spec().kind().name());
+        metrics.swapTime.set(System.currentTimeMillis() / 1e3);
+        if (s.calibration() != null) {
+            Thresholds t = policy.thresholds(s.calibration(), s.features());
+            metrics.thresholds.labelValues("low").set(t.lowLogLikelihood());
+            metrics.thresholds.labelValues("high").set(t.highLogLikelihood());
+        }
+    }
+
+    /** Records behind on {@code topic}, from the stream's consumer metrics (0 before the first fetch). */
+    private double lag(String topic) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (n.name().equals("records-lag") && topic.equals(n.tags().get("topic"))
+                    && e.getValue().metricValue() instanceof Double v && Double.isFinite(v)) {
+                sum += v;
+            }
+        }
+        return sum;
     }
 
     static Properties properties(StreamConfig config, Path stateDir) {
@@ -61,6 +127,19 @@ public final class ScoringService implements AutoCloseable {
 
     public void start() {
         streams.start();
+        if (follower != null) {
+            follower.start();
+        }
+    }
+
+    /** The version serving now. */
+    public String servingVersion() {
+        return model.current().modelVersion();
+    }
+
+    /** Models not yet freed (the serving one and any still leased by a running batch). */
+    public int liveModels() {
+        return model.liveModels();
     }
 
     public KafkaStreams.State state() {
@@ -76,16 +155,28 @@ public final class ScoringService implements AutoCloseable {
         return streams.metrics();
     }
 
-    /** Puts {@code next} in the slot; the next batch is scored with it. Returns the model it replaced. */
+    /** Puts {@code next} (owned by the caller) in the slot; the next batch is scored with it. */
     public Scorer swap(Scorer next) {
-        Scorer previous = model.getAndSet(next);
-        metrics.modelLoaded(next.modelVersion(), next.flow().spec().kind().name());
+        return swap(next, null);
+    }
+
+    /**
+     * Puts {@code next} in the slot; the next batch is scored with it. {@code owner} (or null) is closed once no
+     * batch uses the model any more. Returns the model it replaced.
+     */
+    public Scorer swap(Scorer next, AutoCloseable owner) {
+        Scorer previous = model.swap(next, owner);
+        serving(next);
         return previous;
     }
 
     @Override
     public void close() {
+        if (follower != null) {
+            follower.close();
+        }
         streams.close(Duration.ofSeconds(30));
+        model.close();
     }
 
     /**

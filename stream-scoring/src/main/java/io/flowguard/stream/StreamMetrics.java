@@ -1,6 +1,8 @@
 package io.flowguard.stream;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -35,6 +37,19 @@ public final class StreamMetrics {
     final RecentQuantiles logLikelihood = register(new RecentQuantiles("flowguard_log_likelihood_nats",
             "Log-likelihood of scored events in nats (quantiles over the newest 65536 events of the last 5 minutes).",
             65_536, 300_000, System::currentTimeMillis, 0.01, 0.5, 0.99));
+    final Counter swaps = Counter.builder().name("flowguard_model_swaps_total")
+            .help("Model releases taken up (swapped) or refused (refused_<reason>: missing, corrupt, checksum, "
+                    + "signature, features, kind, nonfinite).").labelNames("outcome").register(registry);
+    final Gauge releaseTime = Gauge.builder().name("flowguard_model_release_timestamp_seconds")
+            .help("Creation time of the release now serving (Unix seconds; 0 when it came from the command line).")
+            .register(registry);
+    final Gauge swapTime = Gauge.builder().name("flowguard_model_swap_timestamp_seconds")
+            .help("Unix time of the last successful model swap (or of the start).").register(registry);
+    final Gauge falseAlarmRate = Gauge.builder().name("flowguard_policy_false_alarm_rate")
+            .help("The decision policy's target false-alarm rate per normal event.").register(registry);
+    final Gauge thresholds = Gauge.builder().name("flowguard_calibration_log_likelihood_threshold_nats")
+            .help("The serving model's calibrated per-event log-likelihood thresholds (bound low: LOW_DENSITY "
+                    + "below it; high: HIGH_DENSITY_ATYPICAL above it).").labelNames("bound").register(registry);
     private final Info modelInfo = Info.builder().name("flowguard_model_info")
             .help("The model release now scoring.").labelNames("version", "kind").register(registry);
 
@@ -49,6 +64,18 @@ public final class StreamMetrics {
 
     void modelLoaded(String version, String kind) {
         modelInfo.setLabelValues(version, kind);
+    }
+
+    /** Exposes {@code lag} (records behind on the events topic) as {@code flowguard_scorer_consumer_lag_records}. */
+    void consumerLag(java.util.function.DoubleSupplier lag) {
+        GaugeWithCallback.builder().name("flowguard_scorer_consumer_lag_records")
+                .help("Records the scorer is behind on its input topic, summed over its partitions.")
+                .callback(cb -> cb.call(lag.getAsDouble())).register(registry);
+    }
+
+    /** Swaps so far with {@code outcome} (swapped, refused_checksum, ...). */
+    public double swaps(String outcome) {
+        return swaps.labelValues(outcome).get();
     }
 
     /** Serves {@code /metrics} on {@code host:port} (port 0 picks a free one); close the server to stop. */

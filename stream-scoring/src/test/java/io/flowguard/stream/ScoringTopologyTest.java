@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.LongDeserializer;
@@ -70,7 +69,7 @@ class ScoringTopologyTest {
 
     private record Harness(TopologyTestDriver driver, TestInputTopic<byte[], byte[]> events,
             TestOutputTopic<byte[], byte[]> scores, TestOutputTopic<byte[], byte[]> dead,
-            AtomicReference<Scorer> slot) implements AutoCloseable {
+            ModelSlot slot) implements AutoCloseable {
         @Override
         public void close() {
             driver.close();
@@ -79,7 +78,7 @@ class ScoringTopologyTest {
 
     private static Harness harness(int batchSize, Duration maxLatency) {
         StreamConfig config = StreamConfig.defaults("unused:9092").withBatching(batchSize, maxLatency);
-        AtomicReference<Scorer> slot = new AtomicReference<>(first);
+        ModelSlot slot = new ModelSlot(first, null);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -182,7 +181,7 @@ class ScoringTopologyTest {
     void aSwappedModelScoresFromTheNextBatchOn() {
         try (Harness h = harness(2, Duration.ofHours(1))) {
             pipe(h, 0, 3);
-            h.slot().set(second);
+            h.slot().swap(second, null);
             pipe(h, 3, 4);
             List<ScoreResult> out = scores(h);
             assertEquals(List.of("v1", "v1", "v2", "v2"), out.stream().map(ScoreResult::getModelVersion).toList());

@@ -2,6 +2,7 @@ package io.flowguard.model.train;
 
 import ai.djl.ndarray.NDManager;
 import io.flowguard.model.checkpoint.Checkpoints;
+import io.flowguard.model.checkpoint.FlowStateMapper;
 import io.flowguard.model.checkpoint.Manifest;
 import io.flowguard.model.checkpoint.TrainingWindow;
 import io.flowguard.model.checkpoint.ValidationMetrics;
@@ -62,7 +63,24 @@ public final class ModelFitter {
             String source) {
         data.requireFinite(source);
         FeatureSchema schema = FeatureSchema.fit(data, names, preprocessing);
-        Flow flow = FlowFactory.create(spec, schema, manager);
+        return train(FlowFactory.create(spec, schema, manager), data, keys, options, listener, source);
+    }
+
+    /**
+     * Warm start: a copy of {@code start} (its architecture, fitted preprocessing and weights, on {@code manager})
+     * trained further on {@code data}, then calibrated afresh. The preprocessing is kept, so the copy stays
+     * comparable to {@code start}; only data-dependent initialisation (ActNorm) is redone on the new rows.
+     */
+    public static Fitted refit(Flow start, Matrix data, String[] keys, TrainOptions options,
+            TrainingListener listener, NDManager manager, String source) {
+        data.requireFinite(source);
+        Flow flow = FlowStateMapper.toFlow(FlowStateMapper.toState(start, Checkpoints.manifest(start, null, null,
+                null)), manager, source);
+        return train(flow, data, keys, options, listener, source);
+    }
+
+    private static Fitted train(Flow flow, Matrix data, String[] keys, TrainOptions options,
+            TrainingListener listener, String source) {
         int[][] split = Trainer.splitIndices(data.rows(), options);
         Matrix[] parts = {data.selectRows(split[0]), data.selectRows(split[1])};
         TrainingReport report = new Trainer(options, listener).fit(flow, parts[0], parts[1]);
