@@ -51,6 +51,7 @@ public final class Retrainer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread refitThread;
     private final Object refitSignal = new Object();
+    private final List<LoadedModel> parked = new java.util.ArrayList<>();
     private volatile String nextTrigger;
     private volatile long lastRefitStartMs;
     private volatile long lastRefitEndMs;
@@ -156,13 +157,30 @@ public final class Retrainer implements AutoCloseable {
             if (feed != null) {
                 feed.servingChanged(next);
             }
-            // the refit thread may still read the old model; it is small, and closing it under a running gate
-            // would free native memory in use: close it only when no refit runs
-            if (!refitting.get()) {
-                old.model().close();
-            }
+            retire(old.model());
         } else if (feed != null) {
             feed.servingChanged(next);
+        }
+    }
+
+    /**
+     * Frees a replaced model, or, while a refit runs (its gate or warm start may be using it), parks it until the
+     * refit ends.
+     */
+    private void retire(LoadedModel model) {
+        synchronized (parked) {
+            if (refitting.get()) {
+                parked.add(model);
+                return;
+            }
+        }
+        model.close();
+    }
+
+    private void closeParked() {
+        synchronized (parked) {
+            parked.forEach(LoadedModel::close);
+            parked.clear();
         }
     }
 
@@ -251,19 +269,21 @@ public final class Retrainer implements AutoCloseable {
             if (result.approved() != null) {
                 metrics.lastRefit.set(System.currentTimeMillis() / 1e3);
                 metrics.lastRelease.set(System.currentTimeMillis() / 1e3);
-                refitting.set(false); // lets adopt close the old model: the gate is done with it
                 adopt(new Serving(result.approved(), result.release()));
                 retain();
             }
         } catch (RuntimeException e) {
-            LOG.warn("refit ({}) failed: {}", trigger, e.toString());
+            LOG.warn("refit ({}) failed: {}", trigger, e.toString(), e);
         } finally {
             metrics.refits.labelValues(trigger, outcome).inc();
             metrics.trainingSeconds.observe((System.nanoTime() - t0) / 1e9);
             metrics.inProgress.set(0);
             metrics.epoch.set(0);
             lastRefitEndMs = System.currentTimeMillis();
-            refitting.set(false);
+            synchronized (parked) {
+                refitting.set(false);
+            }
+            closeParked();
         }
     }
 

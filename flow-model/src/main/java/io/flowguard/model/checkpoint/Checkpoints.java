@@ -63,6 +63,7 @@ public final class Checkpoints {
         NDManager manager = NDManager.newBaseManager(device);
         try {
             Flow flow = FlowStateMapper.toFlow(state, manager, source);
+            io.flowguard.model.nn.Tensors.freeze(flow); // loaded models only score: no autograd graphs
             return new LoadedModel(flow, state.manifest(), sha256);
         } catch (RuntimeException e) {
             manager.close();

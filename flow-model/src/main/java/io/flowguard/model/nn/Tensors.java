@@ -25,7 +25,32 @@ public final class Tensors {
                     + ", got " + values.length);
         }
         try (NDArray source = target.getManager().create(values, target.getShape())) {
-            target.set(ALL, source);
+            // PyTorch refuses an in-place write into a leaf that requires grad while grad mode is on, and grad
+            // mode is on by default in every thread but the one that started the engine (a swap thread, say)
+            boolean requiresGrad = target.hasGradient();
+            if (requiresGrad) {
+                target.setRequiresGradient(false);
+            }
+            try {
+                target.set(ALL, source);
+            } finally {
+                if (requiresGrad) {
+                    target.setRequiresGradient(true);
+                }
+            }
+        }
+    }
+
+    /**
+     * Detaches every parameter of {@code block} from autograd: an inference-only model then builds no gradient graph
+     * on whatever thread scores with it.
+     */
+    public static void freeze(ai.djl.nn.Block block) {
+        for (ai.djl.util.Pair<String, ai.djl.nn.Parameter> p : block.getParameters()) {
+            NDArray a = p.getValue().getArray();
+            if (a != null && a.hasGradient()) {
+                a.setRequiresGradient(false);
+            }
         }
     }
 
