@@ -40,6 +40,10 @@ public final class FlowStateMapper {
             flow = FlowFactory.create(state.manifest().spec(), state.manifest().schema(), manager);
         } catch (FlowGuardException e) {
             throw new CheckpointException(source + ": incompatible checkpoint: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // A manifest value no constructor checks (a null feature kind, say) fails deeper in the build.
+            throw new CheckpointException(source + ": incompatible checkpoint: cannot build the flow its manifest "
+                    + "describes (" + e + ")", e);
         }
         Set<String> unused = new HashSet<>(state.tensors().keySet());
         for (Pair<String, Parameter> p : flow.getParameters()) {

@@ -1,5 +1,7 @@
 package io.flowguard.model.flow;
 
+import io.flowguard.model.FlowGuardException;
+
 /**
  * One feature of the model's input and its fitted preprocessing:
  * {@code u = (x - centre) / scale}, then, if {@code heavyTail}, {@code u = (asinh(u) - postCentre) / postScale}.
@@ -14,4 +16,11 @@ package io.flowguard.model.flow;
  * @param postScale std of the compressed values (1 when not heavy-tailed), > 0
  */
 public record FeatureSpec(String name, FeatureKind kind, float quantum, float centre, float scale, boolean heavyTail,
-        float postCentre, float postScale) {}
+        float postCentre, float postScale) {
+
+    public FeatureSpec {
+        if (name == null || kind == null) {
+            throw new FlowGuardException("expected a feature name and kind, got " + name + " and " + kind);
+        }
+    }
+}
