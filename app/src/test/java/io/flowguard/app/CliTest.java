@@ -148,7 +148,7 @@ class CliTest {
         assertOneLineError(bad, "keyed.csv", "expected a key column 'nope'");
         Run rate = cli("score", "--model", model.toString(), "--data", keyed.toString(), "--out", scores.toString(),
                 "--false-alarm-rate", "2");
-        assertOneLineError(rate, "--false-alarm-rate", "expected a false-alarm rate in (0, 0.5), got 2.0");
+        assertOneLineError(rate, "--false-alarm-rate", "expected a false-alarm rate in [1e-12, 0.5), got 2.0");
     }
 
     @Test

@@ -26,7 +26,7 @@ import io.flowguard.model.FlowGuardException;
  * against. Each test is a tail of its reference distribution, so the false-alarm rate on normal data is at most
  * about {@code alpha} (less when the tests overlap).
  *
- * @param falseAlarmRate target share of normal events alerted, alpha, in (0, 0.5)
+ * @param falseAlarmRate target share of normal events alerted, alpha, in [1e-12, 0.5)
  * @param rule plain or guarded
  */
 public record AlertPolicy(double falseAlarmRate, Rule rule) {
@@ -40,9 +40,15 @@ public record AlertPolicy(double falseAlarmRate, Rule rule) {
     /** Default target: one false alarm in 10,000 normal events. */
     public static final double DEFAULT_FALSE_ALARM_RATE = 1e-4;
 
+    /**
+     * Smallest target false-alarm rate. The tests split the budget down to {@code alpha / 16}, and an upper tail
+     * level {@code 1 - alpha / 16} must still differ from 1 in double precision (it stops at about 1e-16).
+     */
+    public static final double MIN_FALSE_ALARM_RATE = 1e-12;
+
     public AlertPolicy {
-        if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) {
-            throw new FlowGuardException("expected a false-alarm rate in (0, 0.5), got " + falseAlarmRate);
+        if (!(falseAlarmRate >= MIN_FALSE_ALARM_RATE && falseAlarmRate < 0.5)) {
+            throw new FlowGuardException("expected a false-alarm rate in [1e-12, 0.5), got " + falseAlarmRate);
         }
         if (rule == null) {
             throw new FlowGuardException("expected a rule (plain or guarded)");
