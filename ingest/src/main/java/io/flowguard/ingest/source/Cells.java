@@ -57,18 +57,16 @@ public final class Cells {
     }
 
     /**
-     * {@code s} quoted for a one-line message: at most {@value #SHOWN} characters (then "..."), with control,
+     * {@code s} quoted for a one-line message: about {@value #SHOWN} characters (then "..."), with control,
      * format and replacement characters (what binary input decodes to) escaped as {@code \n}, {@code \t} or
      * {@code \}{@code uXXXX}.
      */
     public static String show(String s) {
         StringBuilder b = new StringBuilder("'");
-        int shown = 0;
         int i = 0;
-        while (i < s.length() && shown < SHOWN) {
+        while (i < s.length() && b.length() <= SHOWN) {
             int cp = s.codePointAt(i);
             i += Character.charCount(cp);
-            shown++;
             switch (cp) {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
@@ -85,6 +83,20 @@ public final class Cells {
             }
         }
         return b.append(i < s.length() ? "...'" : "'").toString();
+    }
+
+    /**
+     * {@code s} as a CSV field, the way {@link CsvReader} reads it back: as it is, or in double quotes (inner
+     * quotes doubled) when it holds a comma, a quote or a line break, or starts or ends with a space.
+     */
+    public static String csvField(String s) {
+        boolean plain = s.isEmpty()
+                || !Character.isWhitespace(s.charAt(0)) && !Character.isWhitespace(s.charAt(s.length() - 1));
+        for (int i = 0; plain && i < s.length(); i++) {
+            char c = s.charAt(i);
+            plain = c != ',' && c != '"' && c != '\n' && c != '\r';
+        }
+        return plain ? s : '"' + s.replace("\"", "\"\"") + '"';
     }
 
     private static boolean printable(int cp) {

@@ -40,6 +40,19 @@ class CsvReaderTest {
     }
 
     @Test
+    void aWrittenFieldReadsBackAsItWas() throws IOException {
+        String[] fields = {"plain", "a,b", "say \"hi\"", " padded ", "", "1.5"};
+        StringBuilder line = new StringBuilder();
+        for (String f : fields) {
+            line.append(line.length() == 0 ? "" : ",").append(Cells.csvField(f));
+        }
+        assertEquals("plain,\"a,b\",\"say \"\"hi\"\"\",\" padded \",,1.5", line.toString());
+        try (CsvReader csv = reader(line + "\n")) {
+            assertArrayEquals(fields, csv.next());
+        }
+    }
+
+    @Test
     void aQuoteInsideAnUnquotedFieldIsKeptAsText() throws IOException {
         try (CsvReader csv = reader("a,b\n5\" pipe,1\n")) {
             csv.header();
