@@ -141,13 +141,20 @@ public final class Flow extends AbstractBlock {
      * {@code log p(x) = log p_Z(z) - log |det d f^-1/dz|}.
      */
     public Sample sample(int n, long seed) {
+        return sample(n, new SplittableRandom(seed));
+    }
+
+    /**
+     * As {@link #sample(int, long)}, drawing from {@code random}: successive calls continue one stream, so samples
+     * drawn in chunks are the rows of one large sample with the generator's seed.
+     */
+    public Sample sample(int n, SplittableRandom random) {
         if (n <= 0) {
             throw new FlowGuardException("expected a positive sample size, got " + n);
         }
         int d = features();
         float[] values = new float[Math.multiplyExact(n, d)];
         float[] logProb = new float[n];
-        SplittableRandom random = new SplittableRandom(seed);
         for (int from = 0; from < n; from += SAMPLE_CHUNK) {
             int rows = Math.min(SAMPLE_CHUNK, n - from);
             try (NDManager chunk = manager().newSubManager(); NDScope scope = new NDScope()) {
