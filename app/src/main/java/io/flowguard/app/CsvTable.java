@@ -1,22 +1,22 @@
 package io.flowguard.app;
 
+import io.flowguard.ingest.source.Cells;
+import io.flowguard.ingest.source.CsvReader;
 import io.flowguard.model.data.Matrix;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
+import java.util.stream.IntStream;
 
 /**
- * Numeric CSV files (optionally gzip'd) with a header row. Every problem is reported as a {@link UserError} naming
- * the file, the 1-based line and the column, so the CLI can print one line and exit.
+ * Numeric CSV files with a header row, read by ingest's {@link CsvReader} (RFC 4180 quoting, gzip told by its magic
+ * bytes, a byte-order mark dropped, unique non-empty column names). Cells are plain decimal or scientific numbers
+ * within float32 range. Every problem is a one-line user error ({@link UserError}, or ingest's for the file's
+ * structure) naming the file, the 1-based line ("row") and the column, so the CLI can print it and exit.
  *
  * @param features the selected feature columns, in the requested order
  * @param labels 0/1 labels when a label column was requested, else null
@@ -31,31 +31,25 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
     /**
      * Reads {@code file}.
      *
-     * @param wanted feature columns by name, in model order; null = every column except the label column
+     * @param wanted feature columns by name, in model order; null = every column except the label and key columns
      * @param labelColumn name of a 0/1 label column to read separately, or null
      * @param keyColumn name of an entity column (any text) to read separately, or null
      */
     public static CsvTable read(Path file, List<String> wanted, String labelColumn, String keyColumn) {
-        try (BufferedReader in = open(file)) {
-            String headerLine = in.readLine();
-            if (headerLine == null) {
-                throw new UserError(file + ": expected a header row, got an empty file");
-            }
-            String[] header = split(headerLine);
-            for (int j = 0; j < header.length; j++) {
-                header[j] = header[j].trim();
-            }
+        if (Files.isDirectory(file)) {
+            throw new UserError(file + ": expected a CSV file, got a directory");
+        }
+        try (CsvReader in = CsvReader.open(file)) {
+            String[] header = in.header();
             int label = labelColumn == null ? -1 : indexOf(header, labelColumn);
             if (labelColumn != null && label < 0) {
-                throw new UserError(file + ": expected a label column '" + labelColumn + "', got columns "
-                        + Arrays.toString(header));
+                throw new UserError(file + ": expected a label column '" + labelColumn + "', got " + columns(header));
             }
             int key = keyColumn == null ? -1 : indexOf(header, keyColumn);
             if (keyColumn != null && key < 0) {
-                throw new UserError(file + ": expected a key column '" + keyColumn + "', got columns "
-                        + Arrays.toString(header));
+                throw new UserError(file + ": expected a key column '" + keyColumn + "', got " + columns(header));
             }
-            int[] columns = select(file, header, wanted, label);
+            int[] columns = select(file, header, wanted, label, key);
             String[] names = new String[columns.length];
             for (int k = 0; k < columns.length; k++) {
                 names[k] = header[columns[k]];
@@ -63,15 +57,10 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
             FloatBuffer values = new FloatBuffer();
             List<Integer> labels = new ArrayList<>();
             List<String> keys = new ArrayList<>();
-            String line;
-            long lineNo = 1;
+            String[] cells;
             int rows = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                String[] cells = split(line);
+            while ((cells = in.next()) != null) {
+                long lineNo = in.line();
                 if (cells.length != header.length) {
                     throw new UserError(file + ": row " + lineNo + ": expected " + header.length
                             + " columns as in the header, got " + cells.length);
@@ -82,8 +71,8 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
                 if (label >= 0) {
                     float v = parse(file, lineNo, header[label], cells[label]);
                     if (v != 0f && v != 1f) {
-                        throw new UserError(file + ": row " + lineNo + ", column '" + header[label]
-                                + "': expected a 0/1 label, got '" + cells[label].trim() + "'");
+                        throw new UserError(file + ": row " + lineNo + ", column " + Cells.show(header[label])
+                                + ": expected a 0/1 label, got " + Cells.show(cells[label].trim()));
                     }
                     labels.add((int) v);
                 }
@@ -101,19 +90,14 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": no such file");
         } catch (IOException e) {
-            throw new UserError(file + ": cannot read it (" + e.getMessage() + ")", e);
+            throw new UserError(file + ": cannot read it (" + OutputFiles.reason(e) + ")", e);
         }
     }
 
-    private static int[] select(Path file, String[] header, List<String> wanted, int label) {
+    private static int[] select(Path file, String[] header, List<String> wanted, int label, int key) {
         if (wanted == null) {
-            int[] cols = new int[header.length - (label >= 0 ? 1 : 0)];
-            int k = 0;
-            for (int j = 0; j < header.length; j++) {
-                if (j != label) {
-                    cols[k++] = j;
-                }
-            }
+            int[] cols = IntStream.range(0, header.length).filter(j -> j != label && j != key)
+                    .toArray();
             if (cols.length == 0) {
                 throw new UserError(file + ": expected at least one feature column, got none");
             }
@@ -134,6 +118,15 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
         return cols;
     }
 
+    /** The header for a message: at most eight names, each shown short. */
+    private static String columns(String[] header) {
+        StringBuilder b = new StringBuilder(header.length + " columns ");
+        for (int j = 0; j < Math.min(8, header.length); j++) {
+            b.append(j == 0 ? "" : ", ").append(Cells.show(header[j]));
+        }
+        return b.append(header.length > 8 ? ", ..." : "").toString();
+    }
+
     private static int indexOf(String[] header, String name) {
         for (int j = 0; j < header.length; j++) {
             if (header[j].equals(name)) {
@@ -143,33 +136,22 @@ public record CsvTable(String[] names, Matrix features, int[] labels, String[] k
         return -1;
     }
 
+    /** A float32 cell: plain decimal or scientific notation, finite and within float32 range ({@link Cells}). */
     private static float parse(Path file, long line, String column, String cell) {
         String s = cell.trim();
-        float v;
-        try {
-            v = Float.parseFloat(s);
-        } catch (NumberFormatException e) {
-            throw new UserError(file + ": row " + line + ", column '" + column + "': expected a number, got '"
-                    + s + "'");
+        String where = file + ": row " + line + ", column " + Cells.show(column) + ": ";
+        if (Cells.isDecimal(s)) {
+            float v = Float.parseFloat(s);
+            if (Float.isInfinite(v)) {
+                throw new UserError(where + "expected a number with |x| <= " + Float.MAX_VALUE + ", got "
+                        + Cells.show(s) + " (out of float32 range)");
+            }
+            return v;
         }
-        if (!Float.isFinite(v)) {
-            throw new UserError(file + ": row " + line + ", column '" + column + "': expected a finite number, got '"
-                    + s + "'");
+        if (Cells.isNonFiniteWord(s)) {
+            throw new UserError(where + "expected a finite number, got " + Cells.show(s));
         }
-        return v;
-    }
-
-    private static String[] split(String line) {
-        return line.split(",", -1);
-    }
-
-    private static BufferedReader open(Path file) throws IOException {
-        if (Files.isDirectory(file)) {
-            throw new UserError(file + ": expected a CSV file, got a directory");
-        }
-        InputStream raw = Files.newInputStream(file);
-        InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+        throw new UserError(where + "expected a number, got " + Cells.show(s));
     }
 
     /** A growable float array. */

@@ -9,9 +9,6 @@ import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -50,6 +47,7 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputFiles.check(out, "report");
         try (LoadedModel loaded = Checkpoints.load(model, Devices.select(device))) {
             String[] names = loaded.flow().schema().names();
             CsvTable table = CsvTable.read(data, Arrays.asList(names), null, keyColumn);
@@ -100,15 +98,7 @@ final class ReportCommand implements Callable<Integer> {
                 html.append(density(scorer, table.features(), flagged, names));
             }
             html.append("</body></html>\n");
-            try {
-                Path parent = out.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                Files.writeString(out, html);
-            } catch (IOException e) {
-                throw new UncheckedIOException(out + ": cannot write the report (" + e.getMessage() + ")", e);
-            }
+            OutputFiles.write(out, "report", w -> w.append(html));
             System.out.printf(Locale.ROOT, "wrote %s: %d events, %d flagged%n", out, n,
                     n - counts[Verdict.NORMAL.ordinal()]);
         }

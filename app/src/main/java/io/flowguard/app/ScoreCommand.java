@@ -1,5 +1,6 @@
 package io.flowguard.app;
 
+import io.flowguard.ingest.source.Cells;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.LoadedModel;
 import io.flowguard.model.engine.Devices;
@@ -8,10 +9,6 @@ import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -48,6 +45,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        OutputFiles.check(out, "scores");
         try (LoadedModel loaded = Checkpoints.load(model, Devices.select(device))) {
             String[] names = loaded.flow().schema().names();
             CsvTable table = CsvTable.read(data, Arrays.asList(names), null, keyColumn);
@@ -76,7 +74,7 @@ final class ScoreCommand implements Callable<Integer> {
     private int[] write(ScoreBatch batch, String[] names, String[] keys, Thresholds thresholds, String version) {
         int[] alerts = new int[Verdict.values().length];
         Decision[] decisions = thresholds.decideAll(batch, keys, version);
-        try (BufferedWriter w = Files.newBufferedWriter(out)) {
+        OutputFiles.write(out, "scores", w -> {
             StringBuilder header = new StringBuilder("row");
             if (keys != null) {
                 header.append(",key");
@@ -84,7 +82,7 @@ final class ScoreCommand implements Callable<Integer> {
             header.append(",log_likelihood,bits_per_dim,latent_sq_norm,typicality,window_mean,margin,verdict,"
                     + "severity,top_features");
             for (String n : names) {
-                header.append(",contrib_").append(n);
+                header.append(',').append(Cells.csvField("contrib_" + n));
             }
             w.write(header.append('\n').toString());
             StringBuilder line = new StringBuilder();
@@ -94,7 +92,7 @@ final class ScoreCommand implements Callable<Integer> {
                 line.setLength(0);
                 line.append(i + 1);
                 if (keys != null) {
-                    line.append(',').append(keys[i]);
+                    line.append(',').append(Cells.csvField(keys[i]));
                 }
                 line.append(',').append((float) batch.logLikelihood(i)).append(',')
                         .append((float) batch.bitsPerDimension(i)).append(',')
@@ -103,21 +101,19 @@ final class ScoreCommand implements Callable<Integer> {
                         .append(Double.isNaN(d.windowMean()) ? "" : Float.toString((float) d.windowMean()))
                         .append(',').append((float) d.margin()).append(',').append(d.verdict().name()).append(',')
                         .append(!d.alert() ? "" : d.critical() ? "CRITICAL" : "WARNING").append(',')
-                        .append(topFeatures(batch, i, names));
+                        .append(Cells.csvField(topFeatures(batch, i, names)));
                 for (int j = 0; j < names.length; j++) {
                     line.append(',').append(batch.contribution(i, j));
                 }
                 w.write(line.append('\n').toString());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(out + ": cannot write scores (" + e.getMessage() + ")", e);
-        }
+        });
         return alerts;
     }
 
     /**
      * The features with the lowest conditional log-likelihood log p(x_j | x_&lt;j), most anomalous first, as
-     * {@code name(nats)} joined by semicolons (no commas, so the CSV cell needs no quoting).
+     * {@code name(nats)} joined by semicolons (quoted in the CSV only when a name holds a comma or quote).
      */
     static String topFeatures(ScoreBatch batch, int i, String[] names) {
         StringBuilder s = new StringBuilder();

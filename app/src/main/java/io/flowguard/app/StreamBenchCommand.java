@@ -119,6 +119,9 @@ final class StreamBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var err = System.err;
+        if (latencyCsv != null) {
+            OutputFiles.check(latencyCsv, "latency CSV");
+        }
         EmbeddedKafkaBroker broker = null;
         if (bootstrapServers == null) {
             err.println("starting an embedded Kafka broker (KRaft) ...");
@@ -389,7 +392,7 @@ final class StreamBenchCommand implements Callable<Integer> {
                 csv.append(i).append(',').append(i * period / 1000).append(',').append(latencyMicros[i]).append(',')
                         .append(writtenMicros[i]).append('\n');
             }
-            Files.writeString(latencyCsv, csv);
+            OutputFiles.write(latencyCsv, "latency CSV", w -> w.append(csv));
         }
         long[] written = Arrays.stream(writtenMicros, warmUp, total).filter(v -> v > 0).sorted().toArray();
         double writtenP50 = written.length == 0 ? Double.NaN : written[written.length / 2] / 1000.0;

@@ -1,6 +1,7 @@
 package io.flowguard.app;
 
 import ai.djl.ndarray.NDManager;
+import io.flowguard.model.FlowGuardException;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.Manifest;
 import io.flowguard.model.checkpoint.StoredCheckpoint;
@@ -42,13 +43,19 @@ final class TrainCommand implements Callable<Integer> {
         var err = System.err;
         var spec = model.spec(model.seed);
         var options = model.train(model.seed);
+        OutputFiles.check(out, "checkpoint");
         CsvTable table = CsvTable.read(data, columns, labelColumn);
         err.printf(Locale.ROOT, "read %,d rows x %d features from %s%n", table.features().rows(),
                 table.features().cols(), data);
         try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
-            ModelFitter.Fitted fitted = ModelFitter.fit(table.features(), table.names(), spec,
-                    model.preprocessing(), options, Progress.epochs(err, ""), manager,
-                    data.getFileName().toString());
+            ModelFitter.Fitted fitted;
+            try {
+                fitted = ModelFitter.fit(table.features(), table.names(), spec, model.preprocessing(), options,
+                        Progress.epochs(err, ""), manager, data.getFileName().toString());
+            } catch (FlowGuardException e) {
+                // Too few rows, only constant features...: a property of the file, so the message names it.
+                throw new UserError(data + ": cannot train on it: " + e.getMessage(), e);
+            }
             Manifest saved = fitted.manifest();
             StoredCheckpoint stored = Checkpoints.save(out, fitted.flow(), saved);
             var r = fitted.report();
