@@ -120,7 +120,7 @@ final class OutputFiles {
             return "permission denied";
         }
         if (e instanceof NoSuchFileException) {
-            return "no such directory";
+            return "no such file or directory";
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return f.getReason();
