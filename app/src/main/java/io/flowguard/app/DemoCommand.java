@@ -58,8 +58,18 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "5000", description = "Streaming: events per second.")
     double rate;
 
-    @Option(names = "--seconds", defaultValue = "60", description = "Streaming: how long; 0 runs until Ctrl-C.")
+    @Option(names = "--seconds", defaultValue = "150", description = "Streaming: how long; 0 runs until Ctrl-C.")
     double seconds;
+
+    @Option(names = "--season-at", defaultValue = "40", description = "Streaming: seconds in, the season changes "
+            + "(every station's ambient temperature moves by --season-shift); negative: never.")
+    double seasonAt;
+
+    @Option(names = "--season-shift", defaultValue = "12", description = "Streaming: the season's ambient change, C.")
+    double seasonShift;
+
+    @Option(names = "--no-retrainer", description = "Streaming: serve the trained model only, no retrainer.")
+    boolean noRetrainer;
 
     @Option(names = "--stations", defaultValue = "50", description = "Streaming: pump stations (event keys).")
     int stations;
@@ -123,7 +133,8 @@ final class DemoCommand implements Callable<Integer> {
         if (streamNext) {
             Devices.setIntraOpThreads(engine.scorerThreads);
             new StreamingDemo().run(bootstrapServers, out, rate, seconds, stations, anomalyRate, model.seed,
-                    metricsPort);
+                    metricsPort, new DemoSeason(seasonAt, seasonShift, !noRetrainer, model.spec(model.seed + 7),
+                            model.preprocessing()));
         }
         return 0;
     }

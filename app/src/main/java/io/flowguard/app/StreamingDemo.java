@@ -5,6 +5,9 @@ import io.flowguard.ingest.EventPublisher;
 import io.flowguard.ingest.synthetic.PumpStationFleet;
 import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.LoadedModel;
+import io.flowguard.model.checkpoint.LocalCheckpointStore;
+import io.flowguard.model.checkpoint.ReleaseLoader;
+import io.flowguard.retrainer.Retrainer;
 import io.flowguard.schemas.Alert;
 import io.flowguard.schemas.Event;
 import io.flowguard.schemas.WireCodec;
@@ -38,7 +41,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class StreamingDemo {
 
-    private static final String[] TOPICS = {"events", "scores", "alerts", "dead-letters"};
+    private static final String[] TOPICS = {"events", "scores", "alerts", "dead-letters", "model-requests"};
+    private static final String CONTROL = "model-releases";
 
     private final PrintStream o = System.out;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -47,9 +51,17 @@ final class StreamingDemo {
     private final Map<String, AtomicLong> sentByKind = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> alertsByKind = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> alertsByReason = new ConcurrentHashMap<>();
+    /** Normal events sent and alerted, by phase: 0 before the season change, 1 after it, 2 after the refit swap. */
+    private final AtomicLong[] normalSent = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    private final AtomicLong[] normalAlerted = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    /** First event index of phases 1 and 2. */
+    private final long[] phaseStart = {Long.MAX_VALUE, Long.MAX_VALUE};
+    private DemoSeason season;
+    private volatile double startNanos;
 
     void run(String bootstrapServers, Path checkpoint, double rate, double seconds, int stations, double anomalyRate,
-            long seed, int metricsPort) throws Exception {
+            long seed, int metricsPort, DemoSeason season) throws Exception {
+        this.season = season;
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
@@ -68,7 +80,8 @@ final class StreamingDemo {
                 bootstrapServers = broker.bootstrapServers();
             }
             EmbeddedKafkaBroker.createTopics(bootstrapServers, 2, TOPICS);
-            o.printf("kafka   %s, topics %s%n", bootstrapServers, String.join(", ", TOPICS));
+            EmbeddedKafkaBroker.createCompactedTopic(bootstrapServers, CONTROL);
+            o.printf("kafka   %s, topics %s, %s (compacted)%n", bootstrapServers, String.join(", ", TOPICS), CONTROL);
             stream(bootstrapServers, checkpoint, rate, seconds, stations, anomalyRate, seed, metricsPort);
         } finally {
             if (broker != null) {
@@ -86,35 +99,63 @@ final class StreamingDemo {
     private void stream(String bootstrap, Path checkpoint, double rate, double seconds, int stations,
             double anomalyRate, long seed, int metricsPort) throws Exception {
         Path state = Files.createTempDirectory("flowguard-demo-state");
-        StreamConfig config = StreamConfig.defaults(bootstrap)
-                .withApplicationId("flowguard-demo-" + Long.toString(System.currentTimeMillis(), 36));
-        try (LoadedModel model = Checkpoints.load(checkpoint, Device.cpu());
-                ScoringService service = new ScoringService(config, model.scorer(), state);
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        StreamConfig config = StreamConfig.defaults(bootstrap).withApplicationId("flowguard-demo-" + run);
+        String modelName = "pump-stations-" + run;
+        Path store = checkpoint.toAbsolutePath().getParent().resolve("models");
+        Retrainer retrainer = null;
+        if (season.retrain()) {
+            retrainer = new Retrainer(season.retrainer(bootstrap, store, modelName, checkpoint));
+            retrainer.onProgress(line -> o.printf(Locale.ROOT, "%5.0f s  retrainer: %s%n", elapsed(), line));
+            retrainer.start();
+            o.printf("retrain %s released as %s; the retrainer watches the scores for drift (store %s)%n",
+                    checkpoint.getFileName(), retrainer.servingVersion(), store);
+        }
+        ReleaseLoader loader = new ReleaseLoader(new LocalCheckpointStore(store), null, Device.cpu());
+        try (Retrainer closing = retrainer; // closed last: the scorer may still be loading its release
+                ScoringService service = new ScoringService(config, Checkpoints.load(checkpoint, Device.cpu()), state,
+                        season.retrain() ? new ScoringService.Releases(CONTROL, modelName, loader, true) : null);
                 HTTPServer metrics = service.metrics().serve("127.0.0.1", metricsPort)) {
             service.start();
-            o.printf("scorer  Kafka Streams, exactly_once_v2, batches of %d or %d ms, model %s%n", config.batchSize(),
-                    config.maxLatency().toMillis(), model.version());
+            o.printf("scorer  Kafka Streams, exactly_once_v2, batches of %d or %d ms, model %s%s%n",
+                    config.batchSize(), config.maxLatency().toMillis(), service.servingVersion(),
+                    season.retrain() ? ", following releases on " + CONTROL : "");
             o.printf("metrics http://127.0.0.1:%d/metrics%n", metrics.getPort());
-            o.printf("traffic %d pump stations at %,.0f events/s for %s; %.1f%% injected anomalies; Ctrl-C stops%n%n",
+            o.printf("traffic %d pump stations at %,.0f events/s for %s; %.1f%% injected anomalies%s; Ctrl-C stops%n%n",
                     stations, rate, seconds > 0 ? String.format(Locale.ROOT, "%.0f s", seconds) : "ever",
-                    100 * anomalyRate);
+                    100 * anomalyRate, season.atSeconds() >= 0 ? String.format(Locale.ROOT, "; at %.0f s the season"
+                            + " changes (ambient %+.0f C)", season.atSeconds(), season.celsius()) : "");
             Thread alerts = new Thread(() -> consumeAlerts(bootstrap), "flowguard-demo-alerts");
             alerts.setDaemon(true);
             alerts.start();
-            long sent = produce(bootstrap, service, rate, seconds, stations, anomalyRate, seed);
+            long sent = produce(bootstrap, service, retrainer, rate, seconds, stations, anomalyRate, seed);
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (service.metrics().eventsScored() < sent && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
             Thread.sleep(1000);
             summary(service, sent);
+            if (closing != null) {
+                o.printf(Locale.ROOT, "%nretrainer: %.0f drift refits approved, %.0f rejected; serving %s%n",
+                        closing.metrics().refits("drift", "approved"), closing.metrics().refits("drift", "rejected"),
+                        closing.servingVersion());
+            }
         }
     }
 
-    private long produce(String bootstrap, ScoringService service, double rate, double seconds, int stations,
-            double anomalyRate, long seed) {
+    private double elapsed() {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    private long produce(String bootstrap, ScoringService service, Retrainer retrainer, double rate, double seconds,
+            int stations, double anomalyRate, long seed) {
         PumpStationFleet fleet = new PumpStationFleet(stations, seed, anomalyRate, prefix);
         long start = System.nanoTime();
+        startNanos = start;
+        String firstVersion = service.servingVersion();
+        String lastVersion = firstVersion;
+        long lastNormal = 0;
+        long lastNormalAlerts = 0;
         long nextLine = start + 2_000_000_000L;
         long good = 0;
         long bad = 0;
@@ -122,10 +163,21 @@ final class StreamingDemo {
         long lastTime = start;
         try (EventPublisher publisher = new EventPublisher(bootstrap, "events", rate)) {
             while (!stop.get() && (seconds <= 0 || System.nanoTime() - start < seconds * 1e9)) {
+                if (phaseStart[0] == Long.MAX_VALUE && season.atSeconds() >= 0
+                        && System.nanoTime() - start >= season.atSeconds() * 1e9) {
+                    fleet.season(season.celsius());
+                    phaseStart[0] = good;
+                    o.printf(Locale.ROOT, "%5.0f s  season change: ambient temperature %+.0f C at every station "
+                            + "(normal behaviour shifts; nothing is injected)%n", elapsed(), season.celsius());
+                }
                 Event e = fleet.next(Instant.now());
                 publisher.publish(e);
+                String kind = e.getContext().get("injected");
+                sentByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+                if (kind.equals("NORMAL")) {
+                    normalSent[phase(good)].incrementAndGet();
+                }
                 good++;
-                sentByKind.computeIfAbsent(e.getContext().get("injected"), k -> new AtomicLong()).incrementAndGet();
                 if (good % 5000 == 0) {
                     publisher.publishRaw(e.getKey(), "{\"not\": \"avro\"}".getBytes());
                     Map<String, Double> broken = new java.util.HashMap<>(e.getFeatures());
@@ -135,13 +187,28 @@ final class StreamingDemo {
                     bad += 2;
                 }
                 long now = System.nanoTime();
+                String version = service.servingVersion();
+                if (!version.equals(lastVersion)) {
+                    o.printf(Locale.ROOT, "%5.0f s  scorer: swapped model %s -> %s between two batches%n",
+                            elapsed(), lastVersion, version);
+                    lastVersion = version;
+                    if (phaseStart[0] != Long.MAX_VALUE && phaseStart[1] == Long.MAX_VALUE) {
+                        phaseStart[1] = good;
+                    }
+                }
                 if (now >= nextLine) {
                     double scored = service.metrics().eventsScored();
-                    o.printf(Locale.ROOT, "%5.0f s  sent %,9d  scored %,9d  %,7.0f events/s  alerts %s  dead "
-                            + "letters %,d%n", (now - start) / 1e9, good + bad, (long) scored,
-                            (scored - lastScored) / ((now - lastTime) / 1e9), new TreeMap<>(alertsByReason),
+                    long normal = sentByKind.getOrDefault("NORMAL", new AtomicLong()).get();
+                    long normalAlerts = alertsByKind.getOrDefault("NORMAL", new AtomicLong()).get();
+                    o.printf(Locale.ROOT, "%5.0f s  sent %,9d  scored %,9d  %,6.0f ev/s  model %.8s  false alarms "
+                            + "%5.1f/10k  drift %4.2f  alerts %s  dead letters %,d%n", (now - start) / 1e9,
+                            good + bad, (long) scored, (scored - lastScored) / ((now - lastTime) / 1e9), version,
+                            1e4 * (normalAlerts - lastNormalAlerts) / Math.max(1, normal - lastNormal),
+                            retrainer == null ? 0.0 : retrainer.metrics().driftScore(), new TreeMap<>(alertsByReason),
                             (long) (service.metrics().deadLettered("MALFORMED")
                                     + service.metrics().deadLettered("NON_FINITE")));
+                    lastNormal = normal;
+                    lastNormalAlerts = normalAlerts;
                     lastScored = scored;
                     lastTime = now;
                     nextLine = now + 2_000_000_000L;
@@ -168,13 +235,22 @@ final class StreamingDemo {
                         continue;
                     }
                     alertsByReason.computeIfAbsent(a.getReason().name(), k -> new AtomicLong()).incrementAndGet();
-                    alertsByKind.computeIfAbsent(a.getContext().getOrDefault("injected", "?"), k -> new AtomicLong())
-                            .incrementAndGet();
+                    String kind = a.getContext().getOrDefault("injected", "?");
+                    alertsByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+                    if (kind.equals("NORMAL")) {
+                        normalAlerted[phase(Long.parseLong(a.getEventId().substring(prefix.length())))]
+                                .incrementAndGet();
+                    }
                 }
             }
         } catch (org.apache.kafka.common.errors.InterruptException | IllegalStateException stopped) {
             // the JVM is shutting down
         }
+    }
+
+    /** The phase of the event with index {@code i}: before the season change, after it, after the refit's swap. */
+    private int phase(long i) {
+        return i >= phaseStart[1] ? 2 : i >= phaseStart[0] ? 1 : 0;
     }
 
     private void summary(ScoringService service, long sent) {
@@ -191,5 +267,14 @@ final class StreamingDemo {
         });
         o.printf("%nalerts by reason: %s (stuck stations sit at the mode: the HIGH_DENSITY_ATYPICAL guard catches "
                 + "them, a low-density threshold cannot)%n", new TreeMap<>(alertsByReason));
+        if (phaseStart[0] != Long.MAX_VALUE) {
+            o.printf("%nfalse alarms per 10,000 normal events (policy target 1):%n");
+            String[] names = {"before the season change", "after it, old model", "after the refit's swap"};
+            for (int p = 0; p < 3; p++) {
+                long n = normalSent[p].get();
+                o.printf(Locale.ROOT, "  %-26s %,9d events %,7d alerted  %7.1f per 10,000%n", names[p], n,
+                        normalAlerted[p].get(), n == 0 ? 0.0 : 1e4 * normalAlerted[p].get() / n);
+            }
+        }
     }
 }

@@ -94,7 +94,8 @@ class LivingModelIT {
     @Test
     void everyEventIsScoredOnceAcrossSixSwapsAndBadReleasesAreRefused() throws Exception {
         String p = "swaps";
-        broker.createTopics(2, p + "-events", p + "-scores", p + "-alerts", p + "-dead", p + "-control");
+        broker.createTopics(2, p + "-events", p + "-scores", p + "-alerts", p + "-dead");
+        EmbeddedKafkaBroker.createCompactedTopic(broker.bootstrapServers(), p + "-control");
         LocalCheckpointStore store = new LocalCheckpointStore(dir.resolve(p + "-store"));
         StoredCheckpoint a = store.put(Files.readAllBytes(LivingModelSupport.trainModel(dir.resolve("a.fgck"), 1,
                 false)));
@@ -116,23 +117,23 @@ class LivingModelIT {
         List<String> expected = List.of(a.version(), b.version(), a.version(), b.version(), a.version(),
                 b.version(), a.version());
 
-        int events = 24_000;
         AtomicBoolean sending = new AtomicBoolean(true);
+        AtomicInteger sent = new AtomicInteger();
         Thread producer = new Thread(() -> {
             Random random = new Random(3);
             try (KafkaProducer<byte[], byte[]> out = LivingModelSupport.producer(broker.bootstrapServers())) {
                 long start = System.nanoTime();
-                for (int i = 0; i < events; i++) {
+                for (int i = 0; sending.get(); i++) {
                     String k = "sensor-" + (i % 20);
                     LivingModelSupport.send(out, p + "-events", LivingModelSupport.event("e" + i, k,
                             LivingModelSupport.reading(random, false)));
+                    sent.incrementAndGet();
                     long due = start + (long) (i * 1e9 / 1500);
                     while (System.nanoTime() < due) {
                         Thread.onSpinWait();
                     }
                 }
             }
-            sending.set(false);
         });
         ReleaseLoader loader = new ReleaseLoader(store, ReleaseVerifier.load(pub), Device.cpu());
         try (ScoringService service = new ScoringService(streams(p), Checkpoints.load(dir.resolve("a.fgck"),
@@ -142,12 +143,17 @@ class LivingModelIT {
             assertEquals(a.version(), service.servingVersion());
             service.start();
             producer.start();
-            Thread.sleep(2000);
+            while (service.metrics().eventsScored() < 1000) {
+                Thread.sleep(50); // the first model scores something before the first swap
+            }
             for (ModelRelease r : plan) {
                 control.publish(Map.of(ReleaseKeys.pointer("m"), r));
                 Thread.sleep(1300);
             }
+            Thread.sleep(3000); // the last model scores something too
+            sending.set(false);
             producer.join();
+            int events = sent.get();
             List<ConsumerRecord<byte[], byte[]>> scores = LivingModelSupport.drain(broker.bootstrapServers(),
                     p + "-scores", events, Duration.ofSeconds(120), Duration.ofSeconds(2));
             WireCodec<ScoreResult> codec = WireCodec.of(ScoreResult.class);
@@ -186,8 +192,8 @@ class LivingModelIT {
     @Test
     void aSeasonChangeIsDetectedRefittedReleasedAndTheFalseAlarmRateRecovers() throws Exception {
         String p = "season";
-        broker.createTopics(2, p + "-events", p + "-scores", p + "-alerts", p + "-dead", p + "-control",
-                p + "-requests");
+        broker.createTopics(2, p + "-events", p + "-scores", p + "-alerts", p + "-dead", p + "-requests");
+        EmbeddedKafkaBroker.createCompactedTopic(broker.bootstrapServers(), p + "-control");
         Path initial = LivingModelSupport.trainModel(dir.resolve("season-initial.fgck"), 5, false);
         AlertPolicy policy = new AlertPolicy(1e-2, AlertPolicy.Rule.GUARDED);
         RetrainerConfig config = RetrainerConfig.builder(broker.bootstrapServers(), dir.resolve(p + "-store"))

@@ -56,6 +56,7 @@ public final class Retrainer implements AutoCloseable {
     private volatile long lastRefitStartMs;
     private volatile long lastRefitEndMs;
     private volatile String previousVersion;
+    private volatile java.util.function.Consumer<String> console = line -> { };
     private WindowFeed feed;
     private Thread feedThread;
 
@@ -80,6 +81,11 @@ public final class Retrainer implements AutoCloseable {
 
     public RetrainerMetrics metrics() {
         return metrics;
+    }
+
+    /** Receives one human-readable line per step of each refit (the demo prints them). */
+    public void onProgress(java.util.function.Consumer<String> lines) {
+        console = lines;
     }
 
     /** Learns (or bootstraps) the serving release, then starts the ingest and refit threads. */
@@ -256,8 +262,15 @@ public final class Retrainer implements AutoCloseable {
             LOG.info("refit ({}) started on {} events ({} train, {} holdout), serving {}", trigger,
                     snapshot.events(), snapshot.train().rows(), snapshot.holdout().rows(),
                     current == null ? "nothing" : current.version());
+            console.accept(String.format(java.util.Locale.ROOT, "refit started (trigger %s, drift score %.2f) on "
+                    + "%,d window events (%,d held out for the gate)", trigger, metrics.drift.get(),
+                    snapshot.events(), snapshot.holdout().rows()));
             TrainingListener listener = e -> {
                 metrics.epoch.set(e.epoch());
+                if (e.epoch() % 10 == 0) {
+                    console.accept(String.format(java.util.Locale.ROOT, "refit epoch %d/%d: validation NLL %.3f",
+                            e.epoch(), e.maxEpochs(), e.validationNll()));
+                }
                 if (e.epoch() == 1 || e.epoch() % 5 == 0) {
                     LOG.info("refit ({}): epoch {}/{} train NLL {} validation NLL {}", trigger, e.epoch(),
                             e.maxEpochs(), String.format("%.4f", e.trainNll()),
@@ -266,6 +279,9 @@ public final class Retrainer implements AutoCloseable {
             };
             Refit.Outcome result = refit.run(trigger, snapshot, feed.names(), current, listener);
             outcome = result.verdict().approved() ? "approved" : "rejected";
+            console.accept(String.format(java.util.Locale.ROOT, "gate: candidate %s %s in %.0f s: %s",
+                    result.version(), result.verdict().approved() ? "APPROVED and released" : "REJECTED",
+                    (System.nanoTime() - t0) / 1e9, result.verdict().reason()));
             if (result.approved() != null) {
                 metrics.lastRefit.set(System.currentTimeMillis() / 1e3);
                 metrics.lastRelease.set(System.currentTimeMillis() / 1e3);
@@ -274,6 +290,7 @@ public final class Retrainer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("refit ({}) failed: {}", trigger, e.toString(), e);
+            console.accept("refit failed: " + e);
         } finally {
             metrics.refits.labelValues(trigger, outcome).inc();
             metrics.trainingSeconds.observe((System.nanoTime() - t0) / 1e9);

@@ -57,6 +57,22 @@ public final class RetrainerMetrics {
         }
     }
 
+    RetrainerMetrics() {
+        // every series from the start, so that rate() and increase() see the first refit of each kind
+        for (String trigger : new String[] {"schedule", "drift", "request", "bootstrap"}) {
+            for (String outcome : new String[] {"approved", "rejected", "failed"}) {
+                refits.labelValues(trigger, outcome);
+            }
+        }
+        excluded.labelValues("alerted");
+        excluded.labelValues("unusable");
+    }
+
+    /** The drift statistic now (1 = drift). */
+    public double driftScore() {
+        return drift.get();
+    }
+
     /** Refits so far with {@code outcome}, over all triggers (tests, the demo's console). */
     public double refits(String trigger, String outcome) {
         return refits.labelValues(trigger, outcome).get();

@@ -53,6 +53,20 @@ public final class StreamMetrics {
     private final Info modelInfo = Info.builder().name("flowguard_model_info")
             .help("The model release now scoring.").labelNames("version", "kind").register(registry);
 
+    public StreamMetrics() {
+        // every series from the start, so that rate() and increase() see the first one of each kind
+        for (String outcome : new String[] {"swapped", "refused_missing", "refused_corrupt", "refused_checksum",
+            "refused_signature", "refused_features", "refused_kind", "refused_nonfinite"}) {
+            swaps.labelValues(outcome);
+        }
+        for (String reason : new String[] {"LOW_DENSITY", "HIGH_DENSITY_ATYPICAL", "WINDOW_TYPICALITY"}) {
+            alerts.labelValues(reason);
+        }
+        for (io.flowguard.schemas.DeadLetterReason reason : io.flowguard.schemas.DeadLetterReason.values()) {
+            deadLettered.labelValues(reason.name());
+        }
+    }
+
     private <C extends io.prometheus.metrics.model.registry.Collector> C register(C collector) {
         registry.register(collector);
         return collector;

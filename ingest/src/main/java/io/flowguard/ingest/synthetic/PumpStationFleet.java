@@ -46,6 +46,13 @@ public final class PumpStationFleet {
         this.prefix = prefix;
     }
 
+    /** A season for the whole fleet: every station's ambient temperature moves by {@code celsius} from now on. */
+    public void season(double celsius) {
+        for (PumpStationSimulator s : stations) {
+            s.season(celsius);
+        }
+    }
+
     public Event next(Instant time) {
         int station = (int) (next % stations.length);
         Reading r = stations[station].next();

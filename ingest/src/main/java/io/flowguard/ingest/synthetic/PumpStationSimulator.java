@@ -34,6 +34,7 @@ public final class PumpStationSimulator {
     private final double anomalyRate;
     private final Kind[] injected;
     private long index;
+    private double ambientOffset;
 
     /**
      * @param seed fixes the whole sequence
@@ -57,6 +58,14 @@ public final class PumpStationSimulator {
         this.random = new SplittableRandom(seed);
         this.anomalyRate = anomalyRate;
         this.injected = injected.clone();
+    }
+
+    /**
+     * Shifts the ambient temperature of every later reading by {@code celsius} (a season: motor temperature,
+     * current and the ambient sensor follow). Not an anomaly: readings keep their NORMAL label.
+     */
+    public void season(double celsius) {
+        ambientOffset = celsius;
     }
 
     public int features() {
@@ -104,7 +113,8 @@ public final class PumpStationSimulator {
     }
 
     private double ambient(long i) {
-        return 20 + 4 * StrictMath.sin(2 * StrictMath.PI * i / 1440.0 - 1) + 1.5 * random.nextGaussian();
+        return 20 + ambientOffset + 4 * StrictMath.sin(2 * StrictMath.PI * i / 1440.0 - 1)
+                + 1.5 * random.nextGaussian();
     }
 
     private static double clamp(double load) {

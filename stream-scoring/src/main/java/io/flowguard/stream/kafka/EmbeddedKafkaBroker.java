@@ -120,10 +120,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Creates the topics on any cluster (replication factor 1), ignoring those that exist. */
     public static void createTopics(String bootstrapServers, int partitions, String... topics) {
+        createTopics(bootstrapServers, partitions, Map.of(), topics);
+    }
+
+    /**
+     * Creates a compacted topic with one partition (a control topic: the newest record per key is what counts, and
+     * one partition keeps every reader's view of the order the same), ignoring one that exists.
+     */
+    public static void createCompactedTopic(String bootstrapServers, String topic) {
+        createTopics(bootstrapServers, 1, Map.of("cleanup.policy", "compact"), topic);
+    }
+
+    private static void createTopics(String bootstrapServers, int partitions, Map<String, String> configs,
+            String... topics) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
             List<NewTopic> requests = new ArrayList<>();
             for (String t : topics) {
-                requests.add(new NewTopic(t, partitions, (short) 1));
+                requests.add(new NewTopic(t, partitions, (short) 1).configs(configs));
             }
             admin.createTopics(requests).values().forEach((name, future) -> {
                 try {
