@@ -181,8 +181,9 @@ class LivingModelCrashIT {
             assertEquals(sent.get(), times.size(), "every event scored");
             for (List<String> seq : versions.values()) {
                 assertEquals(stored.version(), seq.get(seq.size() - 1), "the restarted scorer serves the release");
-                assertEquals(2, seq.size(), "one swap per partition, no return to the old model: " + seq);
+                assertTrue(seq.size() <= 2, "at most one swap per partition, no return to the old model: " + seq);
             }
+            assertTrue(versions.values().stream().anyMatch(seq -> seq.size() == 2), "the first model scored first");
             System.out.printf("scorer crash: %d events scored once each; versions per partition %s%n", times.size(),
                     versions);
         } finally {
