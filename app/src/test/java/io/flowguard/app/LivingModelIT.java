@@ -91,6 +91,25 @@ class LivingModelIT {
         return b.build();
     }
 
+    /** Half of {@code c}'s bytes, stored under the version of those bytes (a store would refuse to put them). */
+    private static StoredCheckpoint truncated(LocalCheckpointStore store, StoredCheckpoint c) throws Exception {
+        byte[] full = store.read(c.uri());
+        byte[] half = java.util.Arrays.copyOf(full, full.length / 2);
+        String sha = io.flowguard.model.checkpoint.CheckpointIdentity.sha256Hex(half);
+        String version = io.flowguard.model.checkpoint.CheckpointIdentity.version(sha);
+        Path file = store.dir().resolve(version + ".fgck");
+        Files.write(file, half);
+        return new StoredCheckpoint(version, sha, file.toUri().toString(), half.length, Instant.now());
+    }
+
+    /** Model a with its feature 'vibration' renamed 'humidity': valid, but not the stream's features. */
+    private static StoredCheckpoint renamedFeature(LocalCheckpointStore store) throws Exception {
+        Path renamed = dir.resolve("renamed.fgck");
+        CheckpointBytes.rewriteManifest(dir.resolve("a.fgck"), renamed, json -> json.replace("\"vibration\"",
+                "\"humidity\""));
+        return store.put(Files.readAllBytes(renamed));
+    }
+
     @Test
     void everyEventIsScoredOnceAcrossSixSwapsAndBadReleasesAreRefused() throws Exception {
         String p = "swaps";
@@ -112,7 +131,9 @@ class LivingModelIT {
         plan.add(approved(b, "m", true));
         plan.add(approved(a, "m", false)); // unsigned
         plan.add(approved(a, "m", true));
+        plan.add(approved(truncated(store, b), "m", true)); // signed, checksum right, does not decode
         plan.add(approved(b, "m", true));
+        plan.add(approved(renamedFeature(store), "m", true)); // a valid checkpoint of other features
         plan.add(approved(a, "m", true));
         List<String> expected = List.of(a.version(), b.version(), a.version(), b.version(), a.version(),
                 b.version(), a.version());
@@ -183,6 +204,8 @@ class LivingModelIT {
             assertEquals(1, service.metrics().swaps("refused_missing"));
             assertEquals(1, service.metrics().swaps("refused_checksum"));
             assertEquals(1, service.metrics().swaps("refused_signature"));
+            assertEquals(1, service.metrics().swaps("refused_corrupt"));
+            assertEquals(1, service.metrics().swaps("refused_features"));
             assertEquals(1, service.liveModels(), "replaced models are freed");
             System.out.printf("swaps: %d events scored once each across 6 swaps; versions per partition %s%n",
                     seen.size(), versions.values().iterator().next().size());
@@ -266,8 +289,35 @@ class LivingModelIT {
                 assertTrue(now[0] >= 5000, "enough events under the new model to measure: " + now[0]);
                 assertTrue(rate <= 2 * policy.falseAlarmRate(), "false-alarm rate back within 2x of the target: "
                         + rate);
+
+                String[] target = {"--bootstrap-servers", broker.bootstrapServers(), "--model-name", "pumps",
+                    "--control-topic", p + "-control"};
+                CliTest.Run list = CliTest.cli(concat(new String[] {"model", "list"}, target));
+                assertEquals(0, list.status(), list.err());
+                String servingRow = list.out().lines().filter(l -> l.startsWith(latest)).findFirst().orElse("");
+                assertTrue(servingRow.contains("APPROVED") && servingRow.trim().endsWith("*"), list.out());
+                assertTrue(list.out().lines().anyMatch(l -> l.startsWith(first) && l.contains("RETIRED")),
+                        list.out());
+                CliTest.Run show = CliTest.cli(concat(new String[] {"model", "show", latest.substring(0, 8)},
+                        target));
+                assertTrue(show.out().contains("trigger      drift") && show.out().contains("candidate_nll"),
+                        show.out());
+                CliTest.Run rollback = CliTest.cli(concat(new String[] {"model", "rollback"}, target));
+                assertEquals(0, rollback.status(), rollback.err());
+                long back = System.nanoTime() + 30_000_000_000L;
+                while (!service.servingVersion().equals(first) && System.nanoTime() < back) {
+                    Thread.sleep(100);
+                }
+                assertEquals(first, service.servingVersion(), "rolled back to the signed initial release");
+                System.out.println("season: model list after the refit:\n" + list.out());
             }
         }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static String summary(Map<String, int[]> byVersion) {

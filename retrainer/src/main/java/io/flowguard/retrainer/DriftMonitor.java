@@ -9,7 +9,8 @@ import java.util.Arrays;
  * version against the held-out distribution in its calibration. The statistic is robust, so the anomalies a healthy
  * stream always carries (1 % of events, say) do not move it: the window median against the calibrated median in
  * units of the calibrated robust spread (IQR / 1.349), and the window IQR against the calibrated IQR as a log
- * ratio. {@link #score} is the larger of the two, each divided by its threshold, so drift is {@code score >= 1}; it
+ * ratio. Both are one-sided: only a lower median or a wider spread counts (the model explains the stream worse);
+ * a window more typical or narrower than the calibration, as one phase of a daily cycle is, does not. {@link #score} is the larger of the two, each divided by its threshold, so drift is {@code score >= 1}; it
  * must hold for {@code sustainMs} of wall-clock time before {@link #drifting} says so (a burst is not a season).
  * Optionally the alert rate over the window against an absolute ceiling. Not thread-safe: one consumer thread feeds
  * it, others read {@link #lastScore()} (volatile).
@@ -94,8 +95,10 @@ final class DriftMonitor {
         double calMedian = ll != null ? ll.quantile(0.5) : calibration.mean();
         double calIqr = ll != null ? ll.quantile(0.75) - ll.quantile(0.25) : 1.349 * calibration.std();
         double robustSd = Math.max(calIqr / 1.349, 1e-6);
-        double shift = Math.abs(median - calMedian) / robustSd / shiftSd;
-        double spread = Math.abs(Math.log(Math.max(iqr, 1e-9) / Math.max(calIqr, 1e-9))) / Math.log(spreadFactor);
+        // one-sided: drift is the model explaining the stream worse (lower median, wider spread); a window that is
+        // more typical or narrower than the calibration (one phase of a daily cycle, a quiet hour) is not drift
+        double shift = Math.max(0, calMedian - median) / robustSd / shiftSd;
+        double spread = Math.max(0, Math.log(Math.max(iqr, 1e-9) / Math.max(calIqr, 1e-9))) / Math.log(spreadFactor);
         double rate = alertRateCeiling > 0 ? (double) alerts / window / alertRateCeiling : 0;
         return Math.max(shift, Math.max(spread, rate));
     }
@@ -119,6 +122,11 @@ final class DriftMonitor {
             aboveSinceMs = nowMs;
         }
         return nowMs - aboveSinceMs >= sustainMs;
+    }
+
+    /** When the statistic last rose to 1 or above and has stayed there (wall clock), or -1. */
+    long aboveSinceMs() {
+        return aboveSinceMs;
     }
 
     double lastScore() {

@@ -25,12 +25,14 @@ final class FreshWindow implements AutoCloseable {
     private static final class Entry {
         final Ring ring;
         final long time;
+        final long admittedMs;
         final int slot;
         boolean alive = true;
 
-        Entry(Ring ring, long time, int slot) {
+        Entry(Ring ring, long time, long admittedMs, int slot) {
             this.ring = ring;
             this.time = time;
+            this.admittedMs = admittedMs;
             this.slot = slot;
         }
     }
@@ -104,6 +106,11 @@ final class FreshWindow implements AutoCloseable {
 
     /** Adds one event's row (copied); evicts by age, then from the largest key when full. */
     void add(String key, long eventTimeMs, float[] row) {
+        add(key, eventTimeMs, row, 0);
+    }
+
+    /** As above, remembering the wall-clock time the event entered the window ({@link #snapshot(double, long, long)}). */
+    void add(String key, long eventTimeMs, float[] row, long admittedMs) {
         newestMs = Math.max(newestMs, eventTimeMs);
         expire();
         if (size == capacity) {
@@ -112,7 +119,7 @@ final class FreshWindow implements AutoCloseable {
         Ring ring = rings.computeIfAbsent(key, Ring::new);
         int slot = freeSlots[--free];
         slab.put(slot, row);
-        Entry e = new Entry(ring, eventTimeMs, slot);
+        Entry e = new Entry(ring, eventTimeMs, admittedMs, slot);
         move(ring, ring.events.size(), ring.events.size() + 1);
         ring.events.addLast(e);
         arrival.addLast(e);
@@ -183,6 +190,25 @@ final class FreshWindow implements AutoCloseable {
      * that keys with few events contribute in proportion) form the holdout; the rest train, grouped by key.
      */
     Snapshot snapshot(double holdoutFraction, long seed) {
+        return snapshot(holdoutFraction, seed, Long.MIN_VALUE);
+    }
+
+    /** Events that entered the window at or after {@code sinceMs} (wall clock). */
+    int eventsSince(long sinceMs) {
+        int n = 0;
+        for (Ring ring : rings.values()) {
+            for (Entry e : ring.events) {
+                n += e.admittedMs >= sinceMs ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * As {@link #snapshot(double, long)}, over the events that entered the window at or after {@code sinceMs} only
+     * (after drift: the new regime, without the old one mixed in).
+     */
+    Snapshot snapshot(double holdoutFraction, long seed, long sinceMs) {
         SplittableRandom random = new SplittableRandom(seed);
         List<String> keys = new ArrayList<>(size);
         float[] train = new float[size * features];
@@ -192,11 +218,17 @@ final class FreshWindow implements AutoCloseable {
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
         for (Ring ring : rings.values()) {
-            int n = ring.events.size();
+            int n = 0;
+            for (Entry e : ring.events) {
+                n += e.admittedMs >= sinceMs ? 1 : 0;
+            }
             double share = holdoutFraction * n;
             int held = (int) share + (random.nextDouble() < share - (int) share ? 1 : 0);
             int i = 0;
             for (Entry e : ring.events) {
+                if (e.admittedMs < sinceMs) {
+                    continue;
+                }
                 if (i++ < n - held) {
                     slab.get(e.slot, train, nTrain++ * features);
                     keys.add(ring.key);

@@ -49,7 +49,8 @@ final class Refit {
         this.store = store;
         this.control = control;
         this.signer = signer;
-        this.gate = new ValidationGate(config.policy(), config.gateMarginPerDimension(), config.gateSlack());
+        this.gate = new ValidationGate(config.policy(), config.gateMarginPerDimension(), config.gateSlack(),
+                config.train().trimFraction());
         this.device = device;
     }
 

@@ -56,6 +56,7 @@ public final class Retrainer implements AutoCloseable {
     private volatile long lastRefitStartMs;
     private volatile long lastRefitEndMs;
     private volatile String previousVersion;
+    private volatile long driftSince = Long.MIN_VALUE;
     private volatile java.util.function.Consumer<String> console = line -> { };
     private WindowFeed feed;
     private Thread feedThread;
@@ -208,7 +209,12 @@ public final class Retrainer implements AutoCloseable {
             if (!config.schedule().isZero() && nowMs - lastRefitStartMs >= config.schedule().toMillis()) {
                 trigger = "schedule";
             } else if (drifting) {
-                trigger = "drift";
+                // train on the new regime only: the events that entered the window after the drift began
+                long since = feed.driftOnsetMs() + config.alertGrace().toMillis();
+                if (feed.eventsSince(since) >= config.minEvents()) {
+                    trigger = "drift";
+                    driftSince = since;
+                }
             }
         }
         if (trigger != null) {
@@ -257,7 +263,7 @@ public final class Retrainer implements AutoCloseable {
         long t0 = System.nanoTime();
         String outcome = "failed";
         try {
-            FreshWindow.Snapshot snapshot = feed.snapshot();
+            FreshWindow.Snapshot snapshot = feed.snapshot(trigger.equals("drift") ? driftSince : Long.MIN_VALUE);
             Serving current = serving.get();
             LOG.info("refit ({}) started on {} events ({} train, {} holdout), serving {}", trigger,
                     snapshot.events(), snapshot.train().rows(), snapshot.holdout().rows(),

@@ -23,7 +23,8 @@ import java.util.Map;
  *   <li>every parameter is finite;
  *   <li>the flow inverts: {@code f^-1(f(x))} returns the holdout rows within {@value #ROUND_TRIP_TOLERANCE}
  *       relative error;
- *   <li>its mean NLL on the holdout is not worse than the serving model's on the same rows by more than
+ *   <li>its mean NLL on the holdout (trimmed as the training's likelihood is: each model's least likely share of
+ *       the rows left out) is not worse than the serving model's on the same rows by more than
  *       {@code marginPerDimension * d} nats (a model of the old regime scores the new one badly, so after drift the
  *       candidate wins by a wide margin; on an unchanged stream it must merely be as good);
  *   <li>its calibrated per-event alert rate on the holdout is within a binomial tolerance of the policy's per-event
@@ -41,11 +42,22 @@ public final class ValidationGate {
     private final AlertPolicy policy;
     private final double marginPerDimension;
     private final double slack;
+    private final double trim;
 
     public ValidationGate(AlertPolicy policy, double marginPerDimension, double slack) {
+        this(policy, marginPerDimension, slack, 0);
+    }
+
+    /**
+     * @param trim share of each model's least likely holdout events left out of its mean NLL (the training's
+     *     trimmed likelihood): a live holdout holds anomalies whose densities differ between models by tens of nats,
+     *     and a handful of them would otherwise decide the comparison
+     */
+    public ValidationGate(AlertPolicy policy, double marginPerDimension, double slack, double trim) {
         this.policy = policy;
         this.marginPerDimension = marginPerDimension;
         this.slack = slack;
+        this.trim = trim;
     }
 
     /** Judges {@code candidate} (with its calibration) against {@code serving} (null when nothing serves yet). */
@@ -67,14 +79,14 @@ public final class ValidationGate {
                     + " expected at most %.0e", roundTrip, ROUND_TRIP_TOLERANCE), m);
         }
         ScoreBatch scores = candidate.score(holdout);
-        double nll = -mean(scores.logLikelihoods());
+        double nll = -trimmedMean(scores.logLikelihoods(), trim);
         m.put("candidate_nll", nll);
         if (!Double.isFinite(nll)) {
             return new GateVerdict(false, "candidate NLL on the holdout is not finite", m);
         }
         double margin = marginPerDimension * d;
         if (serving != null && serving.features() == d) {
-            double servingNll = -mean(serving.score(holdout).logLikelihoods());
+            double servingNll = -trimmedMean(serving.score(holdout).logLikelihoods(), trim);
             m.put("serving_nll", servingNll);
             if (Double.isFinite(servingNll) && nll > servingNll + margin) {
                 return new GateVerdict(false, String.format(Locale.ROOT, "candidate NLL %.4f on the holdout is worse"
@@ -150,11 +162,15 @@ public final class ValidationGate {
         }
     }
 
-    private static double mean(float[] values) {
+    /** Mean of all but the lowest {@code trim} share of {@code values}. */
+    private static double trimmedMean(float[] values, double trim) {
+        float[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int from = (int) Math.round(trim * v.length);
         double sum = 0;
-        for (float v : values) {
-            sum += v;
+        for (int i = from; i < v.length; i++) {
+            sum += v[i];
         }
-        return sum / values.length;
+        return sum / (v.length - from);
     }
 }

@@ -95,12 +95,26 @@ final class WindowFeed implements Runnable {
         }
     }
 
-    FreshWindow.Snapshot snapshot() {
+    /** The window's events that entered it at or after {@code sinceMs} (wall clock), split for the gate. */
+    FreshWindow.Snapshot snapshot(long sinceMs) {
         synchronized (windowLock) {
             if (window == null) {
                 throw new IllegalStateException("expected a training window, got none (no events yet)");
             }
-            return window.snapshot(config.holdoutFraction(), System.nanoTime());
+            return window.snapshot(config.holdoutFraction(), System.nanoTime(), sinceMs);
+        }
+    }
+
+    int eventsSince(long sinceMs) {
+        synchronized (windowLock) {
+            return window == null ? 0 : window.eventsSince(sinceMs);
+        }
+    }
+
+    /** When the drift now sustained began (wall clock), or -1. */
+    long driftOnsetMs() {
+        synchronized (drift) {
+            return drift.aboveSinceMs();
         }
     }
 
@@ -224,7 +238,7 @@ final class WindowFeed implements Runnable {
             row[j] = (float) (double) v;
         }
         synchronized (windowLock) {
-            window.add(e.getKey(), e.getEventTime().toEpochMilli(), row);
+            window.add(e.getKey(), e.getEventTime().toEpochMilli(), row, System.currentTimeMillis());
         }
     }
 }

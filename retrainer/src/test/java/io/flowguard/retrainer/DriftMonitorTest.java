@@ -64,7 +64,7 @@ class DriftMonitorTest {
     void aShiftedStreamDriftsOnlyOnceTheSustainTimeHasPassed() {
         DriftMonitor m = monitor();
         Random random = new Random(3);
-        feed(m, "v1", WINDOW, 1.5, 1, random);
+        feed(m, "v1", WINDOW, -1.5, 1, random);
         double s = m.score();
         // median 1.5 away in robust sd units (1.0), against a threshold of 0.5
         assertEquals(3.0, s, 0.3);
@@ -79,13 +79,24 @@ class DriftMonitorTest {
     void aBurstShorterThanTheSustainTimeIsForgotten() {
         DriftMonitor m = monitor();
         Random random = new Random(4);
-        feed(m, "v1", WINDOW, 1.5, 1, random);
+        feed(m, "v1", WINDOW, -1.5, 1, random);
         assertFalse(m.drifting(0));
         feed(m, "v1", WINDOW, 0, 1, random); // back to normal before the sustain time is up
         assertFalse(m.drifting(SUSTAIN_MS / 2));
-        feed(m, "v1", WINDOW, 1.5, 1, random);
+        feed(m, "v1", WINDOW, -1.5, 1, random);
         assertFalse(m.drifting(SUSTAIN_MS), "the timer must restart after the statistic fell below 1");
         assertTrue(m.drifting(2 * SUSTAIN_MS));
+    }
+
+    @Test
+    void aMoreTypicalOrNarrowerWindowIsNotDrift() {
+        DriftMonitor m = monitor();
+        Random random = new Random(21);
+        feed(m, "v1", WINDOW, 1.5, 1, random);
+        assertEquals(0, m.score(), 1e-9, "a higher median: the stream is more typical, not drifted");
+        feed(m, "v1", WINDOW, 0, 0.3, random);
+        assertEquals(0, m.score(), 1e-9, "a narrower spread: one phase of a cycle, not drift");
+        assertFalse(m.drifting(0) || m.drifting(SUSTAIN_MS + 1));
     }
 
     @Test
@@ -115,10 +126,10 @@ class DriftMonitorTest {
     void scoresOfAnotherModelVersionAreIgnored() {
         DriftMonitor m = monitor();
         Random random = new Random(7);
-        feed(m, "v0", 2 * WINDOW, 1.5, 1, random);
+        feed(m, "v0", 2 * WINDOW, -1.5, 1, random);
         assertTrue(Double.isNaN(m.score()), "another version's scores filled the window");
         feed(m, "v1", WINDOW, 0, 1, random);
-        feed(m, "v0", 2 * WINDOW, 1.5, 1, random);
+        feed(m, "v0", 2 * WINDOW, -1.5, 1, random);
         assertTrue(m.score() < 0.5, "score " + m.score());
         assertFalse(m.drifting(0));
         assertFalse(m.drifting(10 * SUSTAIN_MS));
@@ -140,7 +151,7 @@ class DriftMonitorTest {
     void aNewServingVersionStartsAFreshWindow() {
         DriftMonitor m = monitor();
         Random random = new Random(9);
-        feed(m, "v1", WINDOW, 1.5, 1, random);
+        feed(m, "v1", WINDOW, -1.5, 1, random);
         assertFalse(m.drifting(0));
         assertTrue(m.score() > 1);
 
@@ -152,9 +163,9 @@ class DriftMonitorTest {
         assertTrue(Double.isNaN(m.score()));
         assertFalse(m.drifting(SUSTAIN_MS), "the old version's timer carried over");
         assertEquals(0, m.lastScore());
-        feed(m, "v2", WINDOW - 1, 1.5, 1, random);
+        feed(m, "v2", WINDOW - 1, -1.5, 1, random);
         assertTrue(Double.isNaN(m.score()), "not full yet");
-        feed(m, "v2", 1, 1.5, 1, random);
+        feed(m, "v2", 1, -1.5, 1, random);
         assertTrue(m.score() > 1);
         assertFalse(m.drifting(2 * SUSTAIN_MS), "drift of the new version starts its own sustain time");
         assertTrue(m.drifting(3 * SUSTAIN_MS));

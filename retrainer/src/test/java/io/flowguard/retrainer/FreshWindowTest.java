@@ -240,4 +240,23 @@ class FreshWindowTest {
         }
         assertEquals(List.of(), spillFiles());
     }
+
+    @Test
+    void aSnapshotSinceTheDriftBeganLeavesTheOlderEventsOut() {
+        FreshWindow w = heap(100, Duration.ZERO);
+        for (int i = 0; i < 40; i++) {
+            w.add("k" + (i % 4), i, row(i, i % 4), 1000 + i);
+        }
+        assertEquals(15, w.eventsSince(1025));
+        FreshWindow.Snapshot s = w.snapshot(0.2, 3, 1025);
+        assertEquals(15, s.events());
+        for (int i = 0; i < s.train().rows(); i++) {
+            assertTrue(s.train().get(i, 0) >= 25, "an event from before the onset: " + s.train().get(i, 0));
+        }
+        for (int i = 0; i < s.holdout().rows(); i++) {
+            assertTrue(s.holdout().get(i, 0) >= 25);
+        }
+        assertEquals(40, w.snapshot(0.2, 3).events(), "the whole window without a bound");
+        w.close();
+    }
 }
