@@ -77,7 +77,11 @@ final class RetrainerCommand implements Callable<Integer> {
             + "first event's).")
     List<String> features;
 
-    @Option(names = "--metrics-port", defaultValue = "9465", description = "/metrics port on 127.0.0.1.")
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address /metrics binds to "
+            + "(0.0.0.0 in a container, so that Prometheus can reach it).")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", defaultValue = "9465", description = "/metrics port (0: a free one).")
     int metricsPort;
 
     @Mixin
@@ -110,14 +114,14 @@ final class RetrainerCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Retrainer retrainer = new Retrainer(config);
-        try (HTTPServer server = retrainer.metrics().serve("127.0.0.1", metricsPort)) {
+        try (HTTPServer server = retrainer.metrics().serve(metricsHost, metricsPort)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 retrainer.close();
                 stopped.countDown();
             }, "flowguard-retrainer-shutdown"));
             retrainer.start();
-            System.out.printf("retrainer for model '%s' running; metrics on http://127.0.0.1:%d/metrics%n",
-                    modelName, server.getPort());
+            System.out.printf("retrainer for model '%s' running; metrics on http://%s:%d/metrics%n",
+                    modelName, metricsHost, server.getPort());
             stopped.await();
         }
         return 0;

@@ -50,7 +50,11 @@ final class ScorerCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Kafka Streams state (default: a temporary directory).")
     Path stateDir;
 
-    @Option(names = "--metrics-port", defaultValue = "9464", description = "/metrics port on 127.0.0.1.")
+    @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address /metrics binds to "
+            + "(0.0.0.0 in a container, so that Prometheus can reach it).")
+    String metricsHost;
+
+    @Option(names = "--metrics-port", defaultValue = "9464", description = "/metrics port (0: a free one).")
     int metricsPort;
 
     @Mixin
@@ -68,15 +72,15 @@ final class ScorerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         ScoringService service = releases == null ? new ScoringService(config, initial.scorer(), state)
                 : new ScoringService(config, initial, state, releases);
-        try (HTTPServer server = service.metrics().serve("127.0.0.1", metricsPort)) {
+        try (HTTPServer server = service.metrics().serve(metricsHost, metricsPort)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 service.close();
                 stopped.countDown();
             }, "flowguard-scorer-shutdown"));
             service.start();
-            System.out.printf("scoring %s with model %s (%s); metrics on http://127.0.0.1:%d/metrics%n",
+            System.out.printf("scoring %s with model %s (%s); metrics on http://%s:%d/metrics%n",
                     config.eventsTopic(), service.servingVersion(), noFollow ? "fixed" : "following " + controlTopic,
-                    server.getPort());
+                    metricsHost, server.getPort());
             System.out.flush();
             stopped.await();
         }
