@@ -18,12 +18,20 @@ import java.time.Duration;
 record DemoSeason(double atSeconds, double celsius, boolean retrain, FlowSpec spec,
         PreprocessingOptions preprocessing) {
 
-    /** The retrainer the demo runs: a 20,000-event window, a 5 s drift sustain, a quick refit. */
-    RetrainerConfig retrainer(String bootstrap, Path store, String modelName, Path initial) {
+    /** Readings per simulated day of one pump station ({@code PumpStationSimulator}'s load cycle). */
+    static final int READINGS_PER_DAY = 1440;
+
+    /**
+     * The retrainer the demo runs: a window of a little more than one simulated day of every station (a station's
+     * load follows a cycle of {@value #READINGS_PER_DAY} readings: a window shorter than that teaches the model one
+     * phase of the day, and it drifts again as the day moves on), a 5 s drift sustain, a quick refit.
+     */
+    RetrainerConfig retrainer(String bootstrap, Path store, String modelName, Path initial, int stations) {
+        int day = stations * READINGS_PER_DAY;
         return RetrainerConfig.builder(bootstrap, store).modelName(modelName)
-                .window(20_000, Duration.ZERO).minEvents(5_000).alertGrace(Duration.ofSeconds(2))
-                .drift(4096, 0.5, 1.5, 0, Duration.ofSeconds(5)).schedule(Duration.ZERO, Duration.ofSeconds(20))
-                .model(spec, preprocessing, TrainOptions.builder().optMaxEpochs(40).optMaxSeconds(40)
+                .window(day + day / 8, Duration.ZERO).minEvents(day).alertGrace(Duration.ofSeconds(2))
+                .drift(16_384, 0.5, 1.5, 0, Duration.ofSeconds(5)).schedule(Duration.ZERO, Duration.ofSeconds(20))
+                .model(spec, preprocessing, TrainOptions.builder().optMaxEpochs(40).optMaxSeconds(45)
                         .optTrimFraction(0.02).optSeed(11).build())
                 .trainThreads(0).initialCheckpoint(initial).build();
     }

@@ -52,8 +52,10 @@ final class StreamingDemo {
     private final Map<String, AtomicLong> alertsByKind = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> alertsByReason = new ConcurrentHashMap<>();
     /** Normal events sent and alerted, by phase: 0 before the season change, 1 after it, 2 after the refit swap. */
-    private final AtomicLong[] normalSent = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
-    private final AtomicLong[] normalAlerted = {new AtomicLong(), new AtomicLong(), new AtomicLong()};
+    private final List<Map<String, AtomicLong>> sentByPhase = List.of(new ConcurrentHashMap<>(),
+            new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+    private final List<Map<String, AtomicLong>> alertedByPhase = List.of(new ConcurrentHashMap<>(),
+            new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
     /** First event index of phases 1 and 2. */
     private final long[] phaseStart = {Long.MAX_VALUE, Long.MAX_VALUE};
     private DemoSeason season;
@@ -105,7 +107,7 @@ final class StreamingDemo {
         Path store = checkpoint.toAbsolutePath().getParent().resolve("models");
         Retrainer retrainer = null;
         if (season.retrain()) {
-            retrainer = new Retrainer(season.retrainer(bootstrap, store, modelName, checkpoint));
+            retrainer = new Retrainer(season.retrainer(bootstrap, store, modelName, checkpoint, stations));
             retrainer.onProgress(line -> o.printf(Locale.ROOT, "%5.0f s  retrainer: %s%n", elapsed(), line));
             retrainer.start();
             o.printf("retrain %s released as %s; the retrainer watches the scores for drift (store %s)%n",
@@ -174,9 +176,7 @@ final class StreamingDemo {
                 publisher.publish(e);
                 String kind = e.getContext().get("injected");
                 sentByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-                if (kind.equals("NORMAL")) {
-                    normalSent[phase(good)].incrementAndGet();
-                }
+                sentByPhase.get(phase(good)).computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
                 good++;
                 if (good % 5000 == 0) {
                     publisher.publishRaw(e.getKey(), "{\"not\": \"avro\"}".getBytes());
@@ -237,10 +237,8 @@ final class StreamingDemo {
                     alertsByReason.computeIfAbsent(a.getReason().name(), k -> new AtomicLong()).incrementAndGet();
                     String kind = a.getContext().getOrDefault("injected", "?");
                     alertsByKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
-                    if (kind.equals("NORMAL")) {
-                        normalAlerted[phase(Long.parseLong(a.getEventId().substring(prefix.length())))]
-                                .incrementAndGet();
-                    }
+                    alertedByPhase.get(phase(Long.parseLong(a.getEventId().substring(prefix.length()))))
+                            .computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
                 }
             }
         } catch (org.apache.kafka.common.errors.InterruptException | IllegalStateException stopped) {
@@ -268,13 +266,27 @@ final class StreamingDemo {
         o.printf("%nalerts by reason: %s (stuck stations sit at the mode: the HIGH_DENSITY_ATYPICAL guard catches "
                 + "them, a low-density threshold cannot)%n", new TreeMap<>(alertsByReason));
         if (phaseStart[0] != Long.MAX_VALUE) {
-            o.printf("%nfalse alarms per 10,000 normal events (policy target 1):%n");
-            String[] names = {"before the season change", "after it, old model", "after the refit's swap"};
+            o.printf("%n%-20s %27s %27s %27s%n", "alerted, by phase", "before the season change",
+                    "after it, old model", "after the refit's swap");
+            new TreeMap<>(sentByKind).forEach((kind, n) -> {
+                StringBuilder line = new StringBuilder(String.format("%-20s",
+                        kind.toLowerCase(Locale.ROOT).replace('_', ' ')));
+                for (int p = 0; p < 3; p++) {
+                    long events = sentByPhase.get(p).getOrDefault(kind, new AtomicLong()).get();
+                    long alerted = alertedByPhase.get(p).getOrDefault(kind, new AtomicLong()).get();
+                    line.append(String.format(Locale.ROOT, " %,9d of %,9d %6.1f%%", alerted, events,
+                            events == 0 ? 0.0 : 100.0 * alerted / events));
+                }
+                o.println(line);
+            });
+            o.printf("false alarms per 10,000 normal events (policy target 1):");
             for (int p = 0; p < 3; p++) {
-                long n = normalSent[p].get();
-                o.printf(Locale.ROOT, "  %-26s %,9d events %,7d alerted  %7.1f per 10,000%n", names[p], n,
-                        normalAlerted[p].get(), n == 0 ? 0.0 : 1e4 * normalAlerted[p].get() / n);
+                long events = sentByPhase.get(p).getOrDefault("NORMAL", new AtomicLong()).get();
+                long alerted = alertedByPhase.get(p).getOrDefault("NORMAL", new AtomicLong()).get();
+                o.printf(Locale.ROOT, " %s %.1f", p == 0 ? "before" : p == 1 ? "/ old model" : "/ after the swap",
+                        events == 0 ? 0.0 : 1e4 * alerted / events);
             }
+            o.println();
         }
     }
 }
