@@ -47,11 +47,13 @@ import java.util.SplittableRandom;
  * @param windowLogSds bootstrap distribution of the log standard deviation in a window, or null
  * @param runDelta largest difference between two log-likelihoods that counts as a repeat
  * @param runTail probability of r repeats in a row for r = 1, 2, ..., or null
+ * @param latentDegrees degrees of freedom of {@code ||z||^2} on normal data: the non-constant features (a constant
+ *     feature's latent is always 0); 0 when unknown (checkpoints written before it: every feature counts)
  */
 public record Calibration(double mean, double std, double[] levels, double[] quantiles, long events,
         EmpiricalDistribution logLikelihoods, EmpiricalDistribution logLatentNorms, int window, double windowClipLow,
         double windowClipHigh, EmpiricalDistribution windowMeans, EmpiricalDistribution windowLogSds,
-        double runDelta, double[] runTail) {
+        double runDelta, double[] runTail, int latentDegrees) {
 
     /** Bootstrap windows drawn to calibrate the window test. */
     static final int BOOTSTRAP = 200_000;
@@ -71,9 +73,38 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
             throw new FlowGuardException("expected a window of >= 0 events with its bootstrap distribution, got "
                     + window);
         }
+        if (latentDegrees < 0) {
+            throw new FlowGuardException("expected latent degrees of freedom >= 0 (0: unknown), got "
+                    + latentDegrees);
+        }
         levels = levels.clone();
         quantiles = quantiles.clone();
         runTail = runTail == null ? null : runTail.clone();
+    }
+
+    /** Without a count of latent degrees of freedom (every feature counts, as in checkpoints written before it). */
+    public Calibration(double mean, double std, double[] levels, double[] quantiles, long events,
+            EmpiricalDistribution logLikelihoods, EmpiricalDistribution logLatentNorms, int window,
+            double windowClipLow, double windowClipHigh, EmpiricalDistribution windowMeans,
+            EmpiricalDistribution windowLogSds, double runDelta, double[] runTail) {
+        this(mean, std, levels, quantiles, events, logLikelihoods, logLatentNorms, window, windowClipLow,
+                windowClipHigh, windowMeans, windowLogSds, runDelta, runTail, 0);
+    }
+
+    /**
+     * The same calibration for a model whose {@code ||z||^2} has {@code degrees} degrees of freedom on normal data:
+     * its non-constant features. Constant features pass through with a latent of exactly 0 and add nothing to the
+     * norm, so counting them would give the chi-squared tail below the held-out anchor the wrong shape
+     * ({@code t^(d/2)}), and the latent-norm guard several times its share of alarms.
+     */
+    public Calibration withLatentDegrees(int degrees) {
+        return new Calibration(mean, std, levels, quantiles, events, logLikelihoods, logLatentNorms, window,
+                windowClipLow, windowClipHigh, windowMeans, windowLogSds, runDelta, runTail, degrees);
+    }
+
+    /** The latent norm's degrees of freedom for a model of {@code features} features. */
+    public int latentDegrees(int features) {
+        return latentDegrees > 0 ? latentDegrees : features;
     }
 
     /** Fewer held-out events than this give the summary alone (no tails, no window tests). */
@@ -360,7 +391,7 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
                 && Arrays.equals(c.quantiles, quantiles) && c.events == events
                 && java.util.Objects.equals(c.logLikelihoods, logLikelihoods)
                 && java.util.Objects.equals(c.logLatentNorms, logLatentNorms) && c.window == window
-                && java.util.Objects.equals(c.windowMeans, windowMeans);
+                && java.util.Objects.equals(c.windowMeans, windowMeans) && c.latentDegrees == latentDegrees;
     }
 
     @Override

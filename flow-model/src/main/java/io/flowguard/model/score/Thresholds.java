@@ -27,7 +27,8 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
     /**
      * The held-out distribution of {@code ||z||^2} with a chi-squared-shaped lower tail. Near the origin the latent
      * density is about the Gaussian's, so below the held-out anchor {@code t_a} (its lowest fitted quantile, level
-     * {@code tau}) {@code P(||z||^2 < t) = tau * F(t) / F(t_a)}, F the chi-squared cdf with d degrees of freedom: the
+     * {@code tau}) {@code P(||z||^2 < t) = tau * F(t) / F(t_a)}, F the chi-squared cdf with d degrees of freedom (the
+     * non-constant features, {@link Calibration#latentDegrees(int)}): the
      * data fix the level, geometry the shape ({@code t^(d/2)} near zero). A tail fitted to the held-out points below
      * the anchor and extrapolated down to 1e-5 misses by a factor of a few either way.
      */
@@ -85,8 +86,9 @@ public record Thresholds(AlertPolicy policy, double lowLogLikelihood, double hig
             return new Thresholds(policy, c.logLikelihoods().quantile(a), Double.POSITIVE_INFINITY, 0, 0,
                     Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 0, c, null);
         }
-        LatentNorms norms = c.logLatentNorms() == null ? null : new LatentNorms(c.logLatentNorms(), features);
-        double lowNorm = norms == null ? chiSquaredQuantile(a * NORM_SHARE, features) : norms.quantile(a * NORM_SHARE);
+        int degrees = c.latentDegrees(features);
+        LatentNorms norms = c.logLatentNorms() == null ? null : new LatentNorms(c.logLatentNorms(), degrees);
+        double lowNorm = norms == null ? chiSquaredQuantile(a * NORM_SHARE, degrees) : norms.quantile(a * NORM_SHARE);
         boolean windows = c.window() > 0;
         return new Thresholds(policy, c.logLikelihoods().quantile(a * LOW_SHARE),
                 c.logLikelihoods().quantile(1 - a * HIGH_SHARE), lowNorm, c.window(),

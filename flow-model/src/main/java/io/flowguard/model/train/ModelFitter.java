@@ -7,6 +7,7 @@ import io.flowguard.model.checkpoint.Manifest;
 import io.flowguard.model.checkpoint.TrainingWindow;
 import io.flowguard.model.checkpoint.ValidationMetrics;
 import io.flowguard.model.data.Matrix;
+import io.flowguard.model.flow.FeatureKind;
 import io.flowguard.model.flow.FeatureSchema;
 import io.flowguard.model.flow.Flow;
 import io.flowguard.model.flow.FlowFactory;
@@ -116,7 +117,16 @@ public final class ModelFitter {
         float[] reference = pool ? ll : heldOut.logLikelihoods();
         float[] referenceNorms = pool ? norms : heldOut.latentSquaredNorms();
         return Calibration.fit(reference, referenceNorms, Calibration.DEFAULT_WINDOW, seed,
-                keys == null ? reference : ll, keys);
+                keys == null ? reference : ll, keys).withLatentDegrees(latentDegrees(flow.schema()));
+    }
+
+    /** Degrees of freedom of {@code ||z||^2}: constant features pass through with a latent of exactly 0. */
+    static int latentDegrees(FeatureSchema schema) {
+        int degrees = 0;
+        for (boolean constant : schema.mask(FeatureKind.CONSTANT)) {
+            degrees += constant ? 0 : 1;
+        }
+        return degrees;
     }
 
     private static double mean(float[] values) {
