@@ -181,7 +181,8 @@ public final class ReleaseFollower implements AutoCloseable {
         scorer.score(scorer.flow().sample(256, 7).events());
     }
 
-    static ReleaseRef ref(ModelRelease r) {
+    /** The engine-neutral claims of a release record, for {@link ReleaseLoader#load} (the Flink job uses it too). */
+    public static ReleaseRef ref(ModelRelease r) {
         ByteBuffer sig = r.getSignature();
         byte[] signature = null;
         if (sig != null) {
