@@ -36,7 +36,6 @@ final class ScoreWatch implements AutoCloseable {
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
             p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer())) {
                 List<TopicPartition> parts = consumer.partitionsFor(topic).stream()

@@ -13,8 +13,6 @@ import io.flowguard.model.train.ModelFitter;
 import io.flowguard.model.train.TrainOptions;
 import io.flowguard.retrainer.ControlTopic;
 import io.flowguard.retrainer.ReleaseKeys;
-import io.flowguard.retrainer.Retrainer;
-import io.flowguard.retrainer.RetrainerConfig;
 import io.flowguard.schemas.ModelRelease;
 import io.flowguard.schemas.ReleaseStatus;
 import io.flowguard.stream.ScoringService;
@@ -66,7 +64,8 @@ final class SwapBenchCommand implements Callable<Integer> {
     @Option(names = "--swap-interval-ms", defaultValue = "2000", description = "Between forced swaps.")
     int swapIntervalMs;
 
-    @Option(names = "--warm-up-seconds", defaultValue = "20", description = "Load before anything is measured.")
+    @Option(names = "--warm-up-seconds", defaultValue = "60", description = "Load before anything is measured "
+            + "(the JIT compiles scorer, clients and broker meanwhile).")
     int warmUpSeconds;
 
     @Option(names = "--max-train-seconds", defaultValue = "120", description = "Training budget of each refit.")
@@ -74,6 +73,13 @@ final class SwapBenchCommand implements Callable<Integer> {
 
     @Option(names = "--train-epochs", defaultValue = "30", description = "Epoch cap of each refit.")
     int trainEpochs;
+
+    @Option(names = "--train-threads", defaultValue = "1", description = "The retrainer's engine threads.")
+    int trainThreads;
+
+    @Option(names = "--retrainer-nice", defaultValue = "10", description = "CPU niceness of the retrainer process "
+            + "(it runs as its own JVM, as deployed; 0: same priority as the scorer).")
+    int retrainerNice;
 
     @Mixin
     StreamingEngineOptions engine;
@@ -100,38 +106,34 @@ final class SwapBenchCommand implements Callable<Integer> {
                     TrainOptions.builder().optMaxEpochs(3).optSeed(1).build(), s -> { }, manager, "bench swap");
             Checkpoints.save(initial, f.flow(), f.manifest());
         }
-        String run = "swap-" + Long.toString(System.currentTimeMillis(), 36);
-        String[] topics = {run + "-events", run + "-scores", run + "-alerts", run + "-dead", run + "-requests"};
-        String control = run + "-control";
+        String[] topics = {"events", "scores", "alerts", "dead-letters", "model-requests"};
+        String control = "model-releases";
         out.put("model", spec.kind().name().toLowerCase(Locale.ROOT) + " " + spec.layers() + "x"
                 + spec.hiddenLayers() + "x" + spec.hiddenFeatures());
         out.put("features", features);
         out.put("offered_rate", offeredRate);
         out.put("window_events", windowEvents);
-        out.put("engine_intra_op_threads", engine.scorerThreads);
+        out.put("scorer_engine_threads", engine.scorerThreads);
+        out.put("retrainer_train_threads", trainThreads);
+        out.put("retrainer_nice", retrainerNice);
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(true)) {
             String bootstrap = broker.bootstrapServers();
             broker.createTopics(1, topics);
             EmbeddedKafkaBroker.createCompactedTopic(bootstrap, control);
-            RetrainerConfig config = RetrainerConfig.builder(bootstrap, store).modelName("bench")
-                    .topics(topics[0], topics[2], topics[1]).controlTopics(control, topics[4])
-                    .window(windowEvents, Duration.ZERO).minEvents(Math.max(50, windowEvents / 2))
-                    .alertGrace(Duration.ofSeconds(1)).schedule(Duration.ZERO, Duration.ZERO)
-                    .drift(4096, 1e6, 1e6, 0, Duration.ofHours(1))
-                    .model(spec, BenchCommand.plain(), TrainOptions.builder().optMaxEpochs(trainEpochs)
-                            .optMaxSeconds(maxTrainSeconds).optTrimFraction(0.02).optSeed(3).build())
-                    .trainThreads(0).initialCheckpoint(initial).build();
-            StreamConfig streams = new StreamConfig(run, bootstrap, topics[0], topics[1], topics[2], topics[3], 512,
-                    Duration.ofMillis(10), Duration.ofMillis(100), 1, Duration.ofMillis(25));
-            ReleaseLoader loader = new ReleaseLoader(new LocalCheckpointStore(store), null, Device.cpu());
-            try (Retrainer retrainer = new Retrainer(config)) {
-                retrainer.onProgress(line -> err.println("  retrainer: " + line));
-                retrainer.start();
+            RetrainerProcess retrainer = RetrainerProcess.start(retrainerArgs(bootstrap, store, initial),
+                    retrainerNice, dir.resolve("retrainer.log"));
+            try {
+                retrainer.awaitStarted(Duration.ofMinutes(2));
+                StreamConfig streams = new StreamConfig("bench-swap", bootstrap, topics[0], topics[1], topics[2],
+                        topics[3], 512, Duration.ofMillis(10), Duration.ofMillis(100), 1, Duration.ofMillis(25));
+                ReleaseLoader loader = new ReleaseLoader(new LocalCheckpointStore(store), null, Device.cpu());
                 try (ScoringService service = new ScoringService(streams, Checkpoints.load(initial, Device.cpu()),
                         dir.resolve("state"), new ScoringService.Releases(control, "bench", loader, true));
-                        ScoreWatch committed = new ScoreWatch(bootstrap, topics[1], "read_committed", Long.MAX_VALUE);
-                        ScoreWatch written = new ScoreWatch(bootstrap, topics[1], "read_uncommitted", 15_000_000L)) {
+                        ScoreWatch committed = new ScoreWatch(bootstrap, topics[1], "read_committed", 250_000_000L)) {
                     service.start();
+                    while (service.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+                        Thread.sleep(100);
+                    }
                     lastVersion = service.servingVersion();
                     AtomicBoolean feeding = new AtomicBoolean(true);
                     AtomicInteger sent = new AtomicInteger();
@@ -142,10 +144,13 @@ final class SwapBenchCommand implements Callable<Integer> {
                     long measuredFrom = System.nanoTime();
                     long rssStart = StreamBenchCommand.rss();
                     out.put("events_per_second_baseline", Math.round(baseline));
+                    retrainer.awaitWindow(windowEvents, Duration.ofMinutes(2));
+                    service.metrics().resetBatchMaxima();
                     List<Double> during = new ArrayList<>();
                     List<Double> toServing = new ArrayList<>();
+                    List<Double> refitSeconds = new ArrayList<>();
                     for (int r = 0; r < refits; r++) {
-                        refit(service, retrainer, during, toServing);
+                        refit(service, retrainer, bootstrap, during, toServing, refitSeconds);
                     }
                     forcedSwaps(service, bootstrap, control);
                     feeding.set(false);
@@ -155,24 +160,28 @@ final class SwapBenchCommand implements Callable<Integer> {
                         watchSwaps(service, 100);
                     }
                     LockSupport.parkNanos(2_000_000_000L);
-                    double maxPause = 0;
-                    for (long s : swapTimes) {
-                        maxPause = Math.max(maxPause, written.longestGapMs(s - 50_000_000L, s + 2_000_000_000L));
-                    }
+                    double[] batches = service.metrics().batchMaxima();
                     out.put("swaps", (long) service.metrics().swaps("swapped"));
-                    out.put("max_swap_pause_ms", Math.round(maxPause * 10) / 10.0);
-                    out.put("max_gap_without_swap_ms", Math.round(written.longestGapOutsideMs(measuredFrom,
-                            swapTimes, 50_000_000L, 2_000_000_000L) * 10) / 10.0);
+                    out.put("max_swap_pause_ms", Math.round(batches[0] * 1e4) / 10.0);
+                    out.put("max_batch_ms_without_swap", Math.round(batches[1] * 1e4) / 10.0);
+                    out.put("max_committed_gap_near_swap_ms", Math.round(maxGapNear(committed) * 10) / 10.0);
+                    out.put("max_committed_gap_elsewhere_ms", Math.round(committed.longestGapOutsideMs(
+                            measuredFrom, swapTimes, 50_000_000L, 2_000_000_000L) * 10) / 10.0);
                     out.put("sent", sent.get());
                     out.put("lost", committed.missingBelow(sent.get()));
                     out.put("duplicated", committed.duplicates());
                     out.put("events_per_second_during_refit", during.stream().mapToDouble(Double::doubleValue)
                             .min().orElse(Double.NaN));
+                    out.put("events_per_second_during_each_refit", during);
+                    out.put("refit_seconds", refitSeconds);
                     out.put("trigger_to_serving_seconds", toServing);
                     out.put("rss_start_mb", rssStart >> 20);
                     out.put("rss_end_mb", StreamBenchCommand.rss() >> 20);
+                    out.put("retrainer_rss_mb", retrainer.rss() >> 20);
                     out.put("live_models", service.liveModels());
                 }
+            } finally {
+                retrainer.close();
             }
         }
         new Gson().toJson(out, System.out);
@@ -181,19 +190,21 @@ final class SwapBenchCommand implements Callable<Integer> {
     }
 
     /** One requested refit: the scored rate while it trains and the time until the scorer serves its release. */
-    private void refit(ScoringService service, Retrainer retrainer, List<Double> during, List<Double> toServing) {
+    private void refit(ScoringService service, RetrainerProcess retrainer, String bootstrap, List<Double> during,
+            List<Double> toServing, List<Double> refitSeconds) {
         String before = service.servingVersion();
         long t0 = System.nanoTime();
-        retrainer.requestRefit();
+        RetrainerProcess.requestRefit(bootstrap, "bench");
         while (!retrainer.refitting() && System.nanoTime() - t0 < 30_000_000_000L) {
-            watchSwaps(service, 10);
+            watchSwaps(service, 50);
         }
         double scored = service.metrics().eventsScored();
         long from = System.nanoTime();
         while (retrainer.refitting()) {
-            watchSwaps(service, 10);
+            watchSwaps(service, 100);
         }
         double seconds = (System.nanoTime() - from) / 1e9;
+        refitSeconds.add(Math.round(seconds * 10) / 10.0);
         during.add((double) Math.round((service.metrics().eventsScored() - scored) / seconds));
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (service.servingVersion().equals(before) && System.nanoTime() < deadline) {
@@ -201,8 +212,26 @@ final class SwapBenchCommand implements Callable<Integer> {
         }
         boolean swapped = !service.servingVersion().equals(before);
         toServing.add(swapped ? Math.round((System.nanoTime() - t0) / 1e8) / 10.0 : Double.NaN);
-        System.err.printf(Locale.ROOT, "refit: %.1f s training, %,.0f events/s scored meanwhile, %s%n", seconds,
+        System.err.printf(Locale.ROOT, "refit: %.1f s, %,.0f events/s scored meanwhile, %s%n", seconds,
                 during.get(during.size() - 1), swapped ? "serving " + service.servingVersion() : "not released");
+    }
+
+    private List<String> retrainerArgs(String bootstrap, Path store, Path initial) {
+        List<String> a = new ArrayList<>(List.of("retrainer", "--bootstrap-servers", bootstrap, "--store",
+                store.toString(), "--model-name", "bench", "--initial-checkpoint", initial.toString(),
+                "--window-events", String.valueOf(windowEvents), "--min-events",
+                String.valueOf(Math.max(50, windowEvents / 2)), "--schedule-seconds", "0", "--min-interval-seconds",
+                "0", "--drift-shift", "1000000", "--alert-grace-seconds", "1", "--train-threads",
+                String.valueOf(trainThreads), "--epochs", String.valueOf(trainEpochs), "--max-seconds",
+                String.valueOf(maxTrainSeconds), "--heavy-tail", "never", "--no-dequantize", "--model", model.model,
+                "--metrics-port", String.valueOf(RetrainerProcess.freePort())));
+        if (model.layers != null) {
+            a.addAll(List.of("--layers", String.valueOf(model.layers)));
+        }
+        if (model.hidden != null) {
+            a.addAll(List.of("--hidden", String.valueOf(model.hidden)));
+        }
+        return a;
     }
 
     /** Swaps back and forth between the two newest approved releases. */
@@ -230,6 +259,14 @@ final class SwapBenchCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private double maxGapNear(ScoreWatch watch) {
+        double worst = 0;
+        for (long t : swapTimes) {
+            worst = Math.max(worst, watch.longestGapMs(t - 50_000_000L, t + 2_000_000_000L));
+        }
+        return worst;
     }
 
     /** Polls the serving version for {@code millis}, recording when it changes. */

@@ -49,6 +49,9 @@ final class WindowFeed implements Runnable {
     private float[] row;
     private long unusable;
     private long countedExcluded;
+    /** Scores decoded per second at most, for the drift monitor. */
+    static final int SCORES_PER_SECOND = 5000;
+    private int scoreBudget = SCORES_PER_SECOND;
 
     WindowFeed(RetrainerConfig config, RetrainerMetrics metrics, Retrainer owner, List<String> featureNames) {
         this.config = config;
@@ -135,6 +138,7 @@ final class WindowFeed implements Runnable {
                 guard.release(now, drift.lastScore() < 1, this::admit);
                 if (now >= nextTick) {
                     nextTick = now + 1000;
+                    scoreBudget = SCORES_PER_SECOND;
                     boolean drifting;
                     synchronized (drift) {
                         drifting = drift.drifting(now);
@@ -196,6 +200,10 @@ final class WindowFeed implements Runnable {
             } else if (topic.equals(config.alertsTopic())) {
                 guard.alerted(alerts.decode(r.value()).getEventId());
             } else if (topic.equals(config.scoresTopic())) {
+                if (scoreBudget <= 0) {
+                    return; // drift needs a sample of the scores, not every one: decoding all cost a core at 20k/s
+                }
+                scoreBudget--;
                 ScoreResult s = scores.decode(r.value());
                 synchronized (drift) {
                     drift.add(s.getModelVersion(), s.getLogLikelihood(), s.getVerdict() != Verdict.NORMAL);

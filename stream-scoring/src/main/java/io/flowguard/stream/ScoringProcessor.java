@@ -86,6 +86,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         }
     };
     private Scorer readerModel;
+    /** The model of the previous batch (a change means this batch is the first after a swap). */
+    private Scorer lastModel;
     private String[] readerNames;
     private EventRowReader reader;
     private long oldestPendingMs;
@@ -168,7 +170,12 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
     private void flush() {
         try (ModelSlot.Lease lease = scorer.acquire()) {
-            flush(lease.scorer());
+            Scorer model = lease.scorer();
+            long start = System.nanoTime();
+            flush(model);
+            boolean swapped = lastModel != null && lastModel != model;
+            lastModel = model;
+            metrics.batchDone((System.nanoTime() - start) / 1e9, swapped);
         }
         store.batchDone();
     }

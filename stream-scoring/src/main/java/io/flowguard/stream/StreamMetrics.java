@@ -50,6 +50,13 @@ public final class StreamMetrics {
     final Gauge thresholds = Gauge.builder().name("flowguard_calibration_log_likelihood_threshold_nats")
             .help("The serving model's calibrated per-event log-likelihood thresholds (bound low: LOW_DENSITY "
                     + "below it; high: HIGH_DENSITY_ATYPICAL above it).").labelNames("bound").register(registry);
+    final Gauge swapBatch = Gauge.builder().name("flowguard_model_swap_first_batch_seconds")
+            .help("Wall time of the first batch scored after the last model swap (what the swap cost the stream).")
+            .register(registry);
+    private final java.util.concurrent.atomic.DoubleAccumulator maxSwapBatch =
+            new java.util.concurrent.atomic.DoubleAccumulator(Math::max, 0);
+    private final java.util.concurrent.atomic.DoubleAccumulator maxOtherBatch =
+            new java.util.concurrent.atomic.DoubleAccumulator(Math::max, 0);
     private final Info modelInfo = Info.builder().name("flowguard_model_info")
             .help("The model release now scoring.").labelNames("version", "kind").register(registry);
 
@@ -85,6 +92,26 @@ public final class StreamMetrics {
         GaugeWithCallback.builder().name("flowguard_scorer_consumer_lag_records")
                 .help("Records the scorer is behind on its input topic, summed over its partitions.")
                 .callback(cb -> cb.call(lag.getAsDouble())).register(registry);
+    }
+
+    /** One batch's wall time; {@code firstAfterSwap} when it was the first one scored with a newly swapped model. */
+    void batchDone(double seconds, boolean firstAfterSwap) {
+        if (firstAfterSwap) {
+            swapBatch.set(seconds);
+            maxSwapBatch.accumulate(seconds);
+        } else {
+            maxOtherBatch.accumulate(seconds);
+        }
+    }
+
+    /** The longest first-batch-after-a-swap and the longest other batch since {@link #resetBatchMaxima} (seconds). */
+    public double[] batchMaxima() {
+        return new double[] {maxSwapBatch.get(), maxOtherBatch.get()};
+    }
+
+    public void resetBatchMaxima() {
+        maxSwapBatch.reset();
+        maxOtherBatch.reset();
     }
 
     /** Swaps so far with {@code outcome} (swapped, refused_checksum, ...). */
