@@ -54,12 +54,12 @@ public record FlinkJobConfig(String bootstrapServers, String eventsTopic, String
     }
 
     /**
-     * The default topics (events, scores, alerts, dead-letters, model-releases), model name "flowguard", 512-event
-     * batches or 10 ms (as the Kafka Streams scorer), checkpoints every second, parallelism 1, no releases followed.
+     * The default topics (events, scores, alerts, dead-letters, model-releases), model name "default" (the
+     * scorer's), 512-event batches or 10 ms (as the Kafka Streams scorer), checkpoints every second, parallelism 1, no releases followed.
      */
     public static FlinkJobConfig defaults(String bootstrapServers, String checkpoint) {
         return new FlinkJobConfig(bootstrapServers, "events", "scores", "alerts", "dead-letters", "model-releases",
-                "flowguard", checkpoint, null, null, "flowguard-flink", "flowguard-flink", 1, 512,
+                "default", checkpoint, null, null, "flowguard-flink", "flowguard-flink", 1, 512,
                 Duration.ofMillis(10), Duration.ofSeconds(1), "auto");
     }
 

@@ -137,7 +137,7 @@ public final class FlinkScoringJob {
         String checkpoint = null;
         String store = null;
         String key = null;
-        String model = "flowguard";
+        String model = "default";
         int parallelism = 1;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
