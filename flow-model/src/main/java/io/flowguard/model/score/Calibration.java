@@ -2,7 +2,6 @@ package io.flowguard.model.score;
 
 import io.flowguard.model.FlowGuardException;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * What held-out normal data looks like to a trained flow, stored in its checkpoint so that alert thresholds are set
@@ -14,9 +13,9 @@ import java.util.SplittableRandom;
  *       high-density paradox);
  *   <li>{@code log ||f(x)||^2}, the latent norm (for events from the model {@code ||z||^2} is chi-squared with d
  *       degrees of freedom; the held-out distribution is used because real data never quite is);
- *   <li>the mean of {@code log p(x)} over a window of {@code window} events drawn with replacement from the held-out
- *       slice, or with entities, from one entity's history in blocks of consecutive events ({@link #blockLength};
- *       B = {@value #BOOTSTRAP} bootstrap windows): the typicality test of Nalisnick et al., "Detecting
+ *   <li>the mean of {@code log p(x)} over a window of {@code window} events drawn in blocks of consecutive events
+ *       of one entity, or without entities of the one stream (a moving-block bootstrap, {@link WindowCalibration}):
+ *       the typicality test of Nalisnick et al., "Detecting
  *       Out-of-Distribution Inputs to Deep Generative Models Using Typicality" (2019), which bounds the window mean
  *       around the entropy estimate. Values enter windows clipped to {@code [windowClipLow, windowClipHigh]}, the
  *       held-out 0.1 % and 99.9 % quantiles, so that one spike does not drag a whole window out of its band;
@@ -25,8 +24,8 @@ import java.util.SplittableRandom;
  *       however typical its mean;
  *   <li>runs: two events of a key whose log-likelihoods differ by less than {@code runDelta} (the held-out 1 %
  *       quantile of the difference between two events of one entity) are a repeat; {@code runTail[r - 1]} is the
- *       probability of r repeats in a row for normal events, {@code p_k^r} averaged over entities weighted by their
- *       events, with {@code p_k} each entity's own repeat probability. A bot repeating a transaction or a frozen
+ *       share of normal events whose run of repeats has reached r, counted in each entity's events in time order
+ *       (null: too few events per entity to say, and the run test is off). A bot repeating a transaction or a frozen
  *       sensor repeats at once, long before a window fills.
  * </ul>
  *
@@ -55,8 +54,6 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
         double windowClipHigh, EmpiricalDistribution windowMeans, EmpiricalDistribution windowLogSds,
         double runDelta, double[] runTail, int latentDegrees) {
 
-    /** Bootstrap windows drawn to calibrate the window test. */
-    static final int BOOTSTRAP = 200_000;
     /** Default events per typicality window. */
     public static final int DEFAULT_WINDOW = 32;
     private static final double[] DEFAULT_LEVELS = {0.0001, 0.001, 0.01, 0.05, 0.5, 0.95, 0.99, 0.999, 0.9999};
@@ -109,10 +106,6 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
 
     /** Fewer held-out events than this give the summary alone (no tails, no window tests). */
     static final int MIN_DISTRIBUTION_EVENTS = 10;
-    /** Entities with fewer calibration events than this are left out of the per-entity bootstrap. */
-    static final int MIN_KEY_EVENTS = 8;
-    /** Longest run whose normal-data probability is tabulated. */
-    static final int MAX_RUN = 32;
 
     /** Fits the log-likelihood summary alone (no latent norms, no window test). */
     public static Calibration fit(float[] logLikelihoods) {
@@ -138,7 +131,7 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
      * density), and windows run per entity, so their means spread more than an i.i.d. bootstrap says; without this
      * a habitually unusual entity would be flagged window after window.
      *
-     * @param keys one entity per held-out event, or null for i.i.d. windows
+     * @param keys one entity per held-out event, or null for one stream
      */
     public static Calibration fit(float[] logLikelihoods, float[] latentSquaredNorms, int window, long seed,
             String[] keys) {
@@ -150,8 +143,8 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
      * held-out slice has (a few per card when there are thousands of cards) keep the cluster bootstrap from
      * mistaking the noise of a three-event mean for a difference between entities.
      *
-     * @param windowSample log-likelihoods of the entity bootstrap of window means
-     * @param keys one entity per value of {@code windowSample}, or null for i.i.d. windows
+     * @param windowSample log-likelihoods in time order, for the window bootstrap and the runs
+     * @param keys one entity per value of {@code windowSample}, or null for one stream
      */
     public static Calibration fit(float[] logLikelihoods, float[] latentSquaredNorms, int window, long seed,
             float[] windowSample, String[] keys) {
@@ -193,145 +186,13 @@ public record Calibration(double mean, double std, double[] levels, double[] qua
         }
         double clipLow = ll.quantile(0.001);
         double clipHigh = ll.quantile(0.999);
-        EmpiricalDistribution windowMeans = null;
-        EmpiricalDistribution windowLogSds = null;
-        if (window > 0) {
-            SplittableRandom random = new SplittableRandom(seed);
-            int[][] groups = groups(windowSample, keys);
-            double[] means = new double[BOOTSTRAP];
-            double[] logSds = new double[BOOTSTRAP];
-            float[] draw = new float[window];
-            for (int b = 0; b < BOOTSTRAP; b++) {
-                int[] members = groups == null ? null : groups[random.nextInt(groups.length)];
-                int block = members == null ? 1 : blockLength(members.length, window);
-                int start = 0;
-                double sum = 0;
-                for (int k = 0; k < window; k++) {
-                    if (members != null && k % block == 0) {
-                        start = random.nextInt(members.length);
-                    }
-                    double x = members == null ? v[random.nextInt(n)]
-                            : windowSample[members[(start + k % block) % members.length]];
-                    draw[k] = (float) Math.min(clipHigh, Math.max(clipLow, x));
-                    sum += draw[k];
-                }
-                means[b] = sum / window;
-                logSds[b] = TypicalityWindow.logSd(draw, window);
-            }
-            windowMeans = EmpiricalDistribution.fit(means);
-            windowLogSds = EmpiricalDistribution.fit(logSds);
+        if (window == 0) {
+            return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n, ll, norms, 0, clipLow,
+                    clipHigh, null, null, 0, null);
         }
-        double runDelta = 0;
-        double[] runTail = null;
-        if (window > 0) {
-            int[][] runGroups = groups(windowSample, keys);
-            SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
-            double[] gaps = new double[50_000];
-            for (int i = 0; i < gaps.length; i++) {
-                gaps[i] = pairGap(windowSample, runGroups, v, random);
-            }
-            Arrays.sort(gaps);
-            runDelta = gaps[gaps.length / 100];
-            runTail = runTail(windowSample, keys, runDelta);
-        }
+        WindowCalibration.Fitted w = WindowCalibration.fit(windowSample, keys, window, seed, clipLow, clipHigh, v);
         return new Calibration(mean, Math.max(Math.sqrt(var), 1e-9), DEFAULT_LEVELS, q, n, ll, norms, window,
-                clipLow, clipHigh, windowMeans, windowLogSds, runDelta, runTail);
-    }
-
-    /**
-     * Consecutive events per block of the per-entity bootstrap: up to a whole window when the entity's history is
-     * long (readings of one sensor are not independent draws: a daily cycle or a slow wander moves a window's
-     * mean together, and only blocks of real consecutive events show how far), down to single events for short
-     * histories, where drawing a block of a few dozen events would nearly exhaust the entity and understate how
-     * much two windows of it differ.
-     */
-    static int blockLength(int entityEvents, int window) {
-        return Math.max(1, Math.min(window, entityEvents / 32));
-    }
-
-    /**
-     * For a cluster bootstrap: the held-out event indices of each key, one array per event (events of a key share
-     * the array), so that a uniformly drawn event picks its key in proportion to the key's events. Null without
-     * keys.
-     */
-    private static int[][] groups(float[] logLikelihoods, String[] keys) {
-        if (keys == null) {
-            return null;
-        }
-        java.util.Map<String, java.util.List<Integer>> byKey = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < keys.length; i++) {
-            if (Float.isFinite(logLikelihoods[i])) {
-                byKey.computeIfAbsent(keys[i], k -> new java.util.ArrayList<>()).add(i);
-            }
-        }
-        java.util.List<int[]> perEvent = new java.util.ArrayList<>();
-        for (java.util.List<Integer> members : byKey.values()) {
-            if (members.size() < MIN_KEY_EVENTS) {
-                continue; // too few to say how this entity spreads; its draws would all be the same few values
-            }
-            int[] g = members.stream().mapToInt(Integer::intValue).toArray();
-            for (int m = 0; m < g.length; m++) {
-                perEvent.add(g);
-            }
-        }
-        return perEvent.isEmpty() ? null : perEvent.toArray(int[][]::new);
-    }
-
-    /** |difference| of two distinct events of one entity (any two events without entities). */
-    private static double pairGap(float[] sample, int[][] groups, double[] all, SplittableRandom random) {
-        if (groups == null) {
-            int i = random.nextInt(all.length);
-            int j = random.nextInt(all.length - 1);
-            return Math.abs(all[i] - all[j >= i ? j + 1 : j]);
-        }
-        int[] members = groups[random.nextInt(groups.length)];
-        if (members.length < 2) {
-            return Double.POSITIVE_INFINITY;
-        }
-        int i = random.nextInt(members.length);
-        int j = random.nextInt(members.length - 1);
-        return Math.abs(sample[members[i]] - sample[members[j >= i ? j + 1 : j]]);
-    }
-
-    /** P(r repeats in a row), r = 1..MAX_RUN: the event-weighted mean over entities of their repeat probability^r. */
-    private static double[] runTail(float[] sample, String[] keys, double delta) {
-        java.util.Map<String, java.util.List<Float>> byKey = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < sample.length; i++) {
-            if (Float.isFinite(sample[i])) {
-                byKey.computeIfAbsent(keys == null ? "" : keys[i], k -> new java.util.ArrayList<>()).add(sample[i]);
-            }
-        }
-        double[] tail = new double[MAX_RUN];
-        long events = 0;
-        for (java.util.List<Float> values : byKey.values()) {
-            if (keys != null && values.size() < MIN_KEY_EVENTS && byKey.size() > 1) {
-                continue;
-            }
-            float[] x = new float[values.size()];
-            for (int i = 0; i < x.length; i++) {
-                x[i] = values.get(i);
-            }
-            Arrays.sort(x);
-            long close = 0;
-            for (int i = 0, j = 0; i < x.length; i++) {
-                while (j < i && x[i] - x[j] >= delta) {
-                    j++;
-                }
-                close += i - j; // pairs (j..i-1, i) closer than delta
-            }
-            long pairs = (long) x.length * (x.length - 1) / 2;
-            double p = pairs == 0 ? 1 : (close + 0.5) / (pairs + 1.0);
-            double pr = 1;
-            for (int r = 0; r < MAX_RUN; r++) {
-                pr *= p;
-                tail[r] += pr * x.length;
-            }
-            events += x.length;
-        }
-        for (int r = 0; r < MAX_RUN; r++) {
-            tail[r] /= Math.max(1, events);
-        }
-        return tail;
+                clipLow, clipHigh, w.means(), w.logSds(), w.runDelta(), w.runTail());
     }
 
     /** The shortest run of repeats whose probability on normal data is at most {@code p} (0 when none is). */
