@@ -95,29 +95,135 @@ public final class ModelFitter {
     /**
      * Calibrates the decision layer. The per-event tail thresholds sit at rates such as 1 in 20,000, far beyond the
      * held-out slice alone (a tenth of the rows: its ~50 tail points leave the extrapolated rate uncertain by a factor
-     * of two either way); when the flow scores its training rows as it scores held-out ones (mean gap below
-     * {@link #POOL_GAP} nats) all rows calibrate, ten times the tail evidence, otherwise the held-out rows alone.
-     * Window tests use every row in row order by entity.
+     * of two either way); when the flow scores its training rows as it scores held-out ones ({@link #pool}) all rows
+     * calibrate, ten times the tail evidence, otherwise the held-out rows alone. Window tests use every row in row
+     * order by entity (consecutive events are what a window sees); when the training rows are not pooled they enter
+     * on the held-out scale ({@link #onHeldOutScale}), so that a flow which scores them higher does not set the bands.
      */
     private static Calibration calibrate(Flow flow, Matrix[] parts, int[][] split, String[] keys, long seed) {
         Scorer scorer = new Scorer(flow, null, "unsaved");
         ScoreBatch trained = scorer.score(parts[0]);
         ScoreBatch heldOut = scorer.score(parts[1]);
-        boolean pool = mean(trained.logLikelihoods()) - mean(heldOut.logLikelihoods()) < POOL_GAP;
+        boolean pool = pool(trained.logLikelihoods(), heldOut.logLikelihoods());
         int rows = split[0].length + split[1].length;
         float[] ll = new float[rows];
         float[] norms = new float[rows];
+        float[] mapped = pool ? null : onHeldOutScale(trained.logLikelihoods(), heldOut.logLikelihoods());
+        float[] windowSample = pool ? ll : new float[rows];
         for (int p = 0; p < 2; p++) {
             ScoreBatch b = p == 0 ? trained : heldOut;
             for (int i = 0; i < split[p].length; i++) {
                 ll[split[p][i]] = (float) b.logLikelihood(i);
                 norms[split[p][i]] = (float) b.latentSquaredNorm(i);
+                windowSample[split[p][i]] = p == 0 && !pool ? mapped[i] : (float) b.logLikelihood(i);
             }
         }
         float[] reference = pool ? ll : heldOut.logLikelihoods();
         float[] referenceNorms = pool ? norms : heldOut.latentSquaredNorms();
-        return Calibration.fit(reference, referenceNorms, Calibration.DEFAULT_WINDOW, seed,
-                keys == null ? reference : ll, keys).withLatentDegrees(latentDegrees(flow.schema()));
+        return Calibration.fit(reference, referenceNorms, Calibration.DEFAULT_WINDOW, seed, windowSample, keys)
+                .withLatentDegrees(latentDegrees(flow.schema()));
+    }
+
+    /** Levels at which the lower tails of training and held-out log-likelihoods must agree to pool them. */
+    private static final double[] POOL_LEVELS = {0.01, 0.05};
+    /** How many standard errors of their difference two tail quantiles may differ by and still agree. */
+    static final double POOL_SIGMAS = 4;
+
+    /**
+     * Whether the training rows' log-likelihoods may join the held-out ones in the calibration: their mean is less
+     * than {@link #POOL_GAP} nats higher, and their lower tails agree. A flow can score its training rows as it
+     * scores fresh ones on average and still have memorised the rare ones, which are what the thresholds are set
+     * from, so the 1 % and 5 % quantiles of the two samples must be within {@value #POOL_SIGMAS} standard errors
+     * of their difference. A sample quantile's standard error is read off the sample itself (distribution-free:
+     * half the spread between the order statistics {@code sqrt(n p (1 - p))} ranks either side of it, the binomial
+     * interval of the quantile), so the tolerance shrinks as the evidence grows.
+     */
+    static boolean pool(float[] trained, float[] heldOut) {
+        if (!(mean(trained) - mean(heldOut) < POOL_GAP)) {
+            return false;
+        }
+        double[] t = sortedFinite(trained);
+        double[] h = sortedFinite(heldOut);
+        for (double p : POOL_LEVELS) {
+            double[] a = quantileWithError(t, p);
+            double[] b = quantileWithError(h, p);
+            if (!(Math.abs(a[0] - b[0]) <= POOL_SIGMAS * Math.hypot(a[1], b[1]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {sample quantile at p, its standard error} of an ascending sample. */
+    private static double[] quantileWithError(double[] sorted, double p) {
+        int n = sorted.length;
+        if (n < 2) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        double spread = Math.sqrt(n * p * (1 - p));
+        double centre = p * (n - 1);
+        double lo = at(sorted, centre - spread);
+        double hi = at(sorted, centre + spread);
+        return new double[] {at(sorted, centre), (hi - lo) / 2};
+    }
+
+    /** The ascending sample interpolated at fractional position {@code pos} (clamped to the sample). */
+    private static double at(double[] sorted, double pos) {
+        double x = Math.max(0, Math.min(sorted.length - 1, pos));
+        int i = (int) Math.floor(x);
+        int j = Math.min(sorted.length - 1, i + 1);
+        return sorted[i] + (x - i) * (sorted[j] - sorted[i]);
+    }
+
+    /**
+     * Each training row's log-likelihood replaced by the held-out quantile at its rank among the training rows:
+     * the held-out distribution, with the order of the training rows (and so each entity's level and its wander
+     * from event to event) kept. Non-finite values stay as they are.
+     */
+    static float[] onHeldOutScale(float[] trained, float[] heldOut) {
+        double[] t = sortedFinite(trained);
+        double[] h = sortedFinite(heldOut);
+        float[] out = trained.clone();
+        if (t.length == 0 || h.length == 0) {
+            return out;
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (Float.isFinite(trained[i])) {
+                double x = trained[i];
+                int below = lowerBound(t, x);
+                int upTo = lowerBound(t, Math.nextUp(x));
+                double u = ((below + upTo) / 2.0 + 0.5) / t.length; // mid-rank of ties
+                out[i] = (float) at(h, u * h.length - 0.5);
+            }
+        }
+        return out;
+    }
+
+    private static int lowerBound(double[] sorted, double x) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < x) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static double[] sortedFinite(float[] values) {
+        double[] out = new double[values.length];
+        int n = 0;
+        for (float v : values) {
+            if (Float.isFinite(v)) {
+                out[n++] = v;
+            }
+        }
+        double[] v = java.util.Arrays.copyOf(out, n);
+        java.util.Arrays.sort(v);
+        return v;
     }
 
     /** Degrees of freedom of {@code ||z||^2}: constant features pass through with a latent of exactly 0. */
