@@ -149,8 +149,9 @@ final class SwapBenchCommand implements Callable<Integer> {
                     List<Double> during = new ArrayList<>();
                     List<Double> toServing = new ArrayList<>();
                     List<Double> refitSeconds = new ArrayList<>();
+                    List<Long> backlog = new ArrayList<>();
                     for (int r = 0; r < refits; r++) {
-                        refit(service, retrainer, bootstrap, during, toServing, refitSeconds);
+                        refit(service, retrainer, bootstrap, during, toServing, refitSeconds, sent, backlog);
                     }
                     forcedSwaps(service, bootstrap, control);
                     feeding.set(false);
@@ -174,6 +175,7 @@ final class SwapBenchCommand implements Callable<Integer> {
                             .min().orElse(Double.NaN));
                     out.put("events_per_second_during_each_refit", during);
                     out.put("refit_seconds", refitSeconds);
+                    out.put("backlog_at_refit_start_and_end", backlog);
                     out.put("trigger_to_serving_seconds", toServing);
                     out.put("rss_start_mb", rssStart >> 20);
                     out.put("rss_end_mb", StreamBenchCommand.rss() >> 20);
@@ -191,7 +193,7 @@ final class SwapBenchCommand implements Callable<Integer> {
 
     /** One requested refit: the scored rate while it trains and the time until the scorer serves its release. */
     private void refit(ScoringService service, RetrainerProcess retrainer, String bootstrap, List<Double> during,
-            List<Double> toServing, List<Double> refitSeconds) {
+            List<Double> toServing, List<Double> refitSeconds, AtomicInteger sent, List<Long> backlog) {
         String before = service.servingVersion();
         long t0 = System.nanoTime();
         RetrainerProcess.requestRefit(bootstrap, "bench");
@@ -199,10 +201,12 @@ final class SwapBenchCommand implements Callable<Integer> {
             watchSwaps(service, 50);
         }
         double scored = service.metrics().eventsScored();
+        backlog.add(sent.get() - (long) scored);
         long from = System.nanoTime();
         while (retrainer.refitting()) {
             watchSwaps(service, 100);
         }
+        backlog.add(sent.get() - (long) service.metrics().eventsScored());
         double seconds = (System.nanoTime() - from) / 1e9;
         refitSeconds.add(Math.round(seconds * 10) / 10.0);
         during.add((double) Math.round((service.metrics().eventsScored() - scored) / seconds));
