@@ -92,13 +92,30 @@ final class FlinkTestSupport {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0); // every send waits for its acknowledgement
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         return new KafkaProducer<>(p);
     }
 
+    /**
+     * Sends and waits for the acknowledgement, resending once on a failure: right after a topic is created its
+     * partition leaders can still move (NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER), and a record the
+     * producer gave up on would look like an event the job lost.
+     */
     static void send(KafkaProducer<byte[], byte[]> producer, String topic, String key, byte[] value) {
-        producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), value));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
+                value);
+        try {
+            producer.send(record).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException first) {
+            try {
+                producer.send(record).get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("could not produce to " + topic + ": " + e, e);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not produce to " + topic + ": " + e, e);
+        }
     }
 
     /** A read_committed consumer of every partition of {@code topic}, from the beginning. */
