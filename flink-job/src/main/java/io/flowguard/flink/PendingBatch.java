@@ -9,16 +9,15 @@ import io.flowguard.schemas.EventRowReader;
 import io.flowguard.schemas.ScoreResultWriter;
 import io.flowguard.schemas.WireCodec;
 import io.flowguard.schemas.WireException;
+import io.flowguard.stream.BatchRows;
 import io.flowguard.stream.BatchScorer;
 import io.flowguard.stream.EventIdentity;
 import io.flowguard.stream.EventRows;
-import io.flowguard.stream.RejectedEvent;
 import io.flowguard.stream.ScoredOutcome;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +53,28 @@ final class PendingBatch {
 
     /** An event that decoded; {@code row} holds its features in the order {@code rowNames} when the fast path read them. */
     private record Waiting(EventIdentity identity, float[] row, String[] rowNames, Event event, KafkaRecord record) {}
+
+    private final BatchRows.Access<Waiting> access = new BatchRows.Access<>() {
+        @Override
+        public EventIdentity identity(Waiting w) {
+            return w.identity();
+        }
+
+        @Override
+        public float[] row(Waiting w) {
+            return w.row();
+        }
+
+        @Override
+        public String[] rowNames(Waiting w) {
+            return w.rowNames();
+        }
+
+        @Override
+        public Event decode(Waiting w) {
+            return w.event() != null ? w.event() : events.decode(w.record().value);
+        }
+    };
 
     private final WireCodec<Event> events = WireCodec.of(Event.class);
     private final WireCodec<Alert> alerts = WireCodec.of(Alert.class);
@@ -96,25 +117,10 @@ final class PendingBatch {
         }
         String[] names = readerFor(model);
         int d = names.length;
-        float[] rows = new float[waiting.size() * d];
-        float[] row = new float[d];
-        List<EventIdentity> valid = new ArrayList<>(waiting.size());
-        List<Waiting> validWaiting = new ArrayList<>(waiting.size());
-        for (Waiting w : waiting) {
-            if (w.row() != null && (w.rowNames() == names || Arrays.equals(w.rowNames(), names))) {
-                System.arraycopy(w.row(), 0, rows, valid.size() * d, d);
-            } else {
-                Event e = w.event() != null ? w.event() : events.decode(w.record().value);
-                RejectedEvent rejected = EventRows.fill(e, names, row);
-                if (rejected != null) {
-                    deadLetter(sink, w.record(), rejected.reason(), rejected.detail());
-                    continue;
-                }
-                System.arraycopy(row, 0, rows, valid.size() * d, d);
-            }
-            valid.add(w.identity());
-            validWaiting.add(w);
-        }
+        BatchRows<Waiting> batch = BatchRows.assemble(waiting, names, access,
+                (w, e, why) -> deadLetter(sink, w.record(), why.reason(), why.detail()));
+        List<EventIdentity> valid = batch.identities();
+        List<Waiting> validWaiting = batch.valid();
         waiting.clear();
         if (valid.isEmpty()) {
             return;
@@ -127,8 +133,7 @@ final class PendingBatch {
         }
         List<ScoredOutcome> outcomes;
         try {
-            outcomes = scorer.score(model, valid, valid.size() * d == rows.length ? rows
-                    : Arrays.copyOf(rows, valid.size() * d), windows.forBatch(partitionKey));
+            outcomes = scorer.score(model, valid, batch.rows(), windows.forBatch(partitionKey));
             windows.commit();
         } catch (RuntimeException e) {
             windows.discard();

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +82,27 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
         @Override
         public void put(String key, TypicalityWindow window) {
             touched.add(key);
+        }
+    };
+    private final BatchRows.Access<Pending> access = new BatchRows.Access<>() {
+        @Override
+        public EventIdentity identity(Pending p) {
+            return p.identity();
+        }
+
+        @Override
+        public float[] row(Pending p) {
+            return p.row();
+        }
+
+        @Override
+        public String[] rowNames(Pending p) {
+            return p.rowNames();
+        }
+
+        @Override
+        public Event decode(Pending p) {
+            return events.decode(p.payload());
         }
     };
     private Scorer readerModel;
@@ -183,32 +203,15 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
     private void flush(Scorer model) {
         String[] names = readerFor(model);
         int d = names.length;
-        float[] rows = new float[pending.size() * d];
-        float[] row = new float[d];
-        List<EventIdentity> valid = new ArrayList<>(pending.size());
-        List<Pending> validPending = new ArrayList<>(pending.size());
-        for (Pending p : pending) {
-            if (p.row() != null && (p.rowNames() == names || Arrays.equals(p.rowNames(), names))) {
-                System.arraycopy(p.row(), 0, rows, valid.size() * d, d);
-            } else {
-                Event e = events.decode(p.payload());
-                RejectedEvent rejected = EventRows.fill(e, names, row);
-                if (rejected != null) {
-                    deadLetter(bytes(e.getKey()), p.payload(), rejected.reason(), rejected.detail(), p.topic(),
-                            p.partition(), p.offset());
-                    continue;
-                }
-                System.arraycopy(row, 0, rows, valid.size() * d, d);
-            }
-            valid.add(p.identity());
-            validPending.add(p);
-        }
+        BatchRows<Pending> batch = BatchRows.assemble(pending, names, access, (p, e, why) -> deadLetter(
+                bytes(e.getKey()), p.payload(), why.reason(), why.detail(), p.topic(), p.partition(), p.offset()));
+        List<EventIdentity> valid = batch.identities();
+        List<Pending> validPending = batch.valid();
         if (!valid.isEmpty()) {
             long start = System.nanoTime();
             List<ScoredOutcome> outcomes;
             try {
-                outcomes = scorer.score(model, valid, valid.size() == pending.size() ? rows
-                        : Arrays.copyOf(rows, valid.size() * d), windowAccess);
+                outcomes = scorer.score(model, valid, batch.rows(), windowAccess);
                 for (String key : touched) {
                     windowStore.put(key, windows.get(key).toBytes());
                 }
