@@ -4,13 +4,17 @@ import io.flowguard.schemas.Event;
 import io.flowguard.schemas.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.SplittableRandom;
 
 /**
  * The stream benchmark's load generator: Avro {@code Event} bytes made by patching pre-encoded templates (one per
- * entity) with a numbered id ({@code l} and 9 digits) and the current event time, so that producing 10,000 events
- * a second costs the shared cores a copy each instead of a full Avro encoding; and the event number read back
- * from a {@code ScoreResult}'s bytes without decoding the rest. The patched bytes are exactly what encoding the
- * event would give (tested).
+ * entity) with a numbered id ({@code l} and 9 digits), the current event time and fresh standard-normal feature
+ * values (8-byte doubles written in place, drawn from a pre-generated pool at a random offset), so that producing
+ * 20,000 events a second costs the shared cores a copy each instead of a full Avro encoding; and the event number
+ * read back from a {@code ScoreResult}'s bytes without decoding the rest. The patched bytes are exactly what
+ * encoding the event would give (tested). The values vary from event to event as real readings do: a template
+ * replayed unchanged is a stuck sensor, which the decision layer's repeated-score test rightly flags on every event
+ * (an early version of {@code bench swap} alerted on nearly all its load that way).
  */
 final class BenchEvents {
 
@@ -22,6 +26,10 @@ final class BenchEvents {
     private final byte[][] keys;
     private final int[] timeAt;
     private final int[] timeLength;
+    /** Per entity, the offsets of its feature values (little-endian doubles), in map order. */
+    private final int[][] valueAt;
+    private final double[] pool;
+    private long state;
 
     /** One template per entity of {@code factory}'s events. */
     BenchEvents(StreamBenchCommand.EventFactory factory, int entities) {
@@ -30,6 +38,7 @@ final class BenchEvents {
         keys = new byte[entities][];
         timeAt = new int[entities];
         timeLength = new int[entities];
+        valueAt = new int[entities][];
         Instant now = Instant.now();
         for (int k = 0; k < entities; k++) {
             Event e = factory.next(ID_TEMPLATE, now, k);
@@ -42,7 +51,42 @@ final class BenchEvents {
             }
             timeAt[k] = at;
             timeLength[k] = (int) varint(templates[k], at)[1] - at;
+            valueAt[k] = values(templates[k], at + timeLength[k], e.getFeatures().size());
         }
+        SplittableRandom random = new SplittableRandom(17);
+        pool = new double[1 << 20];
+        for (int i = 0; i < pool.length; i++) {
+            pool[i] = random.nextGaussian();
+        }
+        state = random.nextLong() | 1;
+    }
+
+    /** The offsets of the {@code count} double values of the features map that starts at {@code at}. */
+    private static int[] values(byte[] b, int at, int count) {
+        int[] offsets = new int[count];
+        int found = 0;
+        while (true) {
+            long[] block = varint(b, at);
+            long items = (block[0] >>> 1) ^ -(block[0] & 1);
+            at = (int) block[1];
+            if (items == 0) {
+                break;
+            }
+            if (items < 0) { // a negative count is followed by the block's size in bytes
+                items = -items;
+                at = (int) varint(b, at)[1];
+            }
+            for (long i = 0; i < items; i++) {
+                long[] length = varint(b, at);
+                at = (int) length[1] + (int) (length[0] >>> 1);
+                offsets[found++] = at;
+                at += Double.BYTES;
+            }
+        }
+        if (found != count) {
+            throw new IllegalStateException("expected " + count + " feature values in the template, got " + found);
+        }
+        return offsets;
     }
 
     int entities() {
@@ -53,7 +97,7 @@ final class BenchEvents {
         return keys[entity];
     }
 
-    /** The bytes of event number {@code n} of {@code entity} at {@code timeMillis}. */
+    /** The bytes of event number {@code n} of {@code entity} at {@code timeMillis}, with fresh values (one thread). */
     byte[] event(int entity, int n, long timeMillis) {
         byte[] template = templates[entity];
         byte[] out = template.clone();
@@ -76,6 +120,17 @@ final class BenchEvents {
         }
         for (int i = 0; i < length; i++, zigzag >>>= 7) {
             out[at + i] = (byte) (i == length - 1 ? zigzag & 0x7F : (zigzag & 0x7F) | 0x80);
+        }
+        int[] values = valueAt[entity];
+        state ^= state << 13; // xorshift: a random offset into the pool per event
+        state ^= state >>> 7;
+        state ^= state << 17;
+        int from = (int) ((state >>> 1) % (pool.length - values.length));
+        for (int j = 0; j < values.length; j++) {
+            long bits = Double.doubleToRawLongBits(pool[from + j]);
+            for (int byteIndex = 0; byteIndex < Double.BYTES; byteIndex++, bits >>>= 8) {
+                out[values[j] + byteIndex] = (byte) bits;
+            }
         }
         return out;
     }

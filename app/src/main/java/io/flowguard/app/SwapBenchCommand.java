@@ -171,8 +171,10 @@ final class SwapBenchCommand implements Callable<Integer> {
                     out.put("sent", sent.get());
                     out.put("lost", committed.missingBelow(sent.get()));
                     out.put("duplicated", committed.duplicates());
-                    out.put("events_per_second_during_refit", during.stream().mapToDouble(Double::doubleValue)
-                            .min().orElse(Double.NaN));
+                    if (!during.isEmpty()) {
+                        out.put("events_per_second_during_refit", during.stream().mapToDouble(Double::doubleValue)
+                                .min().getAsDouble());
+                    }
                     out.put("events_per_second_during_each_refit", during);
                     out.put("refit_seconds", refitSeconds);
                     out.put("backlog_at_refit_start_and_end", backlog);

@@ -2,6 +2,7 @@ package io.flowguard.app;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.flowguard.schemas.Event;
 import io.flowguard.schemas.ScoreResultWriter;
@@ -9,6 +10,9 @@ import io.flowguard.schemas.Verdict;
 import io.flowguard.schemas.WireCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BenchEventsTest {
@@ -31,6 +35,25 @@ class BenchEventsTest {
                 assertEquals("entity-" + entity, new String(events.key(entity), StandardCharsets.UTF_8));
             }
         }
+    }
+
+    @Test
+    void featureValuesVaryFromEventToEventLikeStandardNormals() {
+        BenchEvents events = new BenchEvents(new StreamBenchCommand.EventFactory(4, 3), 2);
+        Set<Double> seen = new HashSet<>();
+        double sum = 0;
+        double squares = 0;
+        int n = 5_000;
+        for (int i = 0; i < n; i++) {
+            Map<String, Double> f = codec.decode(events.event(1, i, 1_700_000_000_000L)).getFeatures();
+            double x = f.get("f0");
+            seen.add(x);
+            sum += x;
+            squares += x * x;
+        }
+        assertTrue(seen.size() > n - 5, "a replayed template is a stuck sensor: " + seen.size() + " distinct of " + n);
+        assertEquals(0, sum / n, 0.06);
+        assertEquals(1, squares / n, 0.08);
     }
 
     @Test

@@ -15,11 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -67,7 +66,8 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             return size() > CACHED_WINDOWS;
         }
     };
-    private final Set<String> touched = new HashSet<>();
+    /** The windows this batch changed, written to the store once each when the batch is done. */
+    private final Map<String, TypicalityWindow> touched = new HashMap<>();
     private final BatchScorer.Windows windowAccess = new BatchScorer.Windows() {
         @Override
         public TypicalityWindow get(String key, int size, String modelVersion) {
@@ -81,7 +81,7 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
 
         @Override
         public void put(String key, TypicalityWindow window) {
-            touched.add(key);
+            touched.put(key, window);
         }
     };
     private final BatchRows.Access<Pending> access = new BatchRows.Access<>() {
@@ -212,11 +212,11 @@ final class ScoringProcessor implements Processor<byte[], byte[], byte[], byte[]
             List<ScoredOutcome> outcomes;
             try {
                 outcomes = scorer.score(model, valid, batch.rows(), windowAccess);
-                for (String key : touched) {
-                    windowStore.put(key, windows.get(key).toBytes());
+                for (Map.Entry<String, TypicalityWindow> w : touched.entrySet()) {
+                    windowStore.put(w.getKey(), w.getValue().toBytes());
                 }
             } catch (RuntimeException e) {
-                windows.keySet().removeAll(touched); // re-read from the store: the batch did not happen
+                windows.keySet().removeAll(touched.keySet()); // re-read from the store: the batch did not happen
                 for (Pending p : validPending) {
                     deadLetter(bytes(p.identity().key()), p.payload(), DeadLetterReason.SCORING_FAILED,
                             "model " + model.modelVersion() + ": " + e, p.topic(), p.partition(), p.offset());
