@@ -7,6 +7,7 @@ import io.flowguard.ingest.synthetic.PumpStationFleet;
 import io.flowguard.ingest.synthetic.PumpStationSimulator;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
+import io.flowguard.model.score.AlertEpisode;
 import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.AlertPolicy.Rule;
 import io.flowguard.model.score.AlertPolicy.Verdict;
@@ -86,9 +87,13 @@ final class SyntheticEvalCommand implements Callable<Integer> {
      * @param plainCleanAlerts plain-rule alerts among them
      * @param guardedCleanAlerts guarded-rule alerts among them
      * @param guardedCleanByReason those alerts by test
+     * @param episodes guarded alert episodes ({@link AlertEpisode}: one per key from its first alert until a
+     *     window's worth of normal events in a row)
+     * @param falseEpisodes those during which the key had no injected event
      */
     record Result(List<KindResult> kinds, long cleanNormal, long plainCleanAlerts, long guardedCleanAlerts,
-            Map<String, Long> guardedCleanByReason, double fitSeconds, int features, int window) {
+            Map<String, Long> guardedCleanByReason, double fitSeconds, int features, int window, long episodes,
+            long falseEpisodes) {
 
         KindResult kind(String name) {
             return kinds.stream().filter(k -> k.kind().equals(name)).findFirst().orElseThrow();
@@ -100,6 +105,11 @@ final class SyntheticEvalCommand implements Callable<Integer> {
 
         double guardedFalseAlarmsPer10k() {
             return 1e4 * kind("NORMAL").guardedRecall();
+        }
+
+        /** False episodes per 10,000 normal events (the per-event rate's counterpart for pages). */
+        double falseEpisodesPer10k() {
+            return 1e4 * falseEpisodes / Math.max(1, kind("NORMAL").events());
         }
     }
 
@@ -172,6 +182,10 @@ final class SyntheticEvalCommand implements Callable<Integer> {
         long plainClean = 0;
         long guardedClean = 0;
         Map<String, Long> cleanByReason = new TreeMap<>();
+        Map<String, AlertEpisode> episodes = new HashMap<>();
+        Map<String, boolean[]> episodeInjected = new HashMap<>();
+        long[] episodeCounts = new long[2]; // all, false
+        int clearAfter = AlertEpisode.clearAfter(guarded.window());
         for (int i = 0; i < test.size(); i++) {
             Event e = test.get(i);
             String kind = e.getContext().get("injected");
@@ -186,6 +200,18 @@ final class SyntheticEvalCommand implements Callable<Integer> {
             c[2] += g.alert() ? 1 : 0;
             String reason = g.alert() ? reason(g, guarded, guardedWindows.of(key, "m"), scores.logLikelihood(i))
                     : null;
+            AlertEpisode episode = episodes.computeIfAbsent(key, k -> new AlertEpisode());
+            boolean[] injected = episodeInjected.computeIfAbsent(key, k -> new boolean[1]);
+            AlertEpisode.Transition t = episode.observe(e.getEventId(), i, g.alert(), false, reason, clearAfter);
+            if (t == AlertEpisode.Transition.OPENED) {
+                injected[0] = false;
+                episodeCounts[0]++;
+            }
+            injected[0] |= episode.isOpen() && !"NORMAL".equals(kind);
+            if (t == AlertEpisode.Transition.RESOLVED) {
+                episodeCounts[1] += injected[0] ? 0 : 1;
+                episode.clear();
+            }
             if (reason != null) {
                 byVerdict.computeIfAbsent(kind, k -> new TreeMap<>()).merge(reason, 1L, Long::sum);
             }
@@ -201,11 +227,17 @@ final class SyntheticEvalCommand implements Callable<Integer> {
                 }
             }
         }
+        for (Map.Entry<String, AlertEpisode> open : episodes.entrySet()) {
+            if (open.getValue().isOpen() && !episodeInjected.get(open.getKey())[0]) {
+                episodeCounts[1]++; // still open at the end of the stream
+            }
+        }
         List<KindResult> kinds = new ArrayList<>();
         counts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(en -> kinds.add(new KindResult(
                 en.getKey(), en.getValue()[0], en.getValue()[1], en.getValue()[2],
                 byVerdict.getOrDefault(en.getKey(), Map.of()))));
-        return new Result(kinds, cleanNormal, plainClean, guardedClean, cleanByReason, fitSeconds, features, window);
+        return new Result(kinds, cleanNormal, plainClean, guardedClean, cleanByReason, fitSeconds, features, window,
+                episodeCounts[0], episodeCounts[1]);
     }
 
     /** The verdict with the test behind it: which window test, or whether too likely or too close to the mode. */
@@ -236,6 +268,10 @@ final class SyntheticEvalCommand implements Callable<Integer> {
                 1e4 * r.plainCleanAlerts() / Math.max(1, r.cleanNormal()),
                 1e4 * r.guardedCleanAlerts() / Math.max(1, r.cleanNormal()));
         o.printf("guarded false alarms among them by test: %s%n", r.guardedCleanByReason());
+        o.printf(Locale.ROOT, "guarded alert episodes per key (open at the first alert, resolved after %d normal events"
+                + " in a row): %,d, of which %,d false (no injected event while open): %.2f per 10,000 normal "
+                + "events%n", AlertEpisode.clearAfter(r.window()), r.episodes(), r.falseEpisodes(),
+                r.falseEpisodesPer10k());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("generator", generator);
         json.put("false_alarm_rate", rate);
@@ -252,6 +288,8 @@ final class SyntheticEvalCommand implements Callable<Integer> {
         json.put("false_alarms_per_10k_clean_window", Map.of(
                 "plain", round(1e4 * r.plainCleanAlerts() / Math.max(1, r.cleanNormal())),
                 "guarded", round(1e4 * r.guardedCleanAlerts() / Math.max(1, r.cleanNormal()))));
+        json.put("episodes", Map.of("guarded", r.episodes(), "false", r.falseEpisodes(), "false_per_10k",
+                round(r.falseEpisodesPer10k())));
         o.println(new Gson().toJson(json));
     }
 

@@ -31,9 +31,13 @@ class SyntheticDetectionTest {
         Result r = command.run(new PrintStream(OutputStream.nullOutputStream()));
         KindResult k = r.kind(highDensityKind);
         System.out.printf("synthetic %s: %s plain %.3f guarded %.3f (%d events); normal false alarms per 10k: plain "
-                + "%.2f guarded %.2f, clean windows %.2f%n", generator, highDensityKind, k.plainRecall(),
-                k.guardedRecall(), k.events(), r.plainFalseAlarmsPer10k(), r.guardedFalseAlarmsPer10k(),
-                1e4 * r.guardedCleanAlerts() / r.cleanNormal());
+                + "%.2f guarded %.2f, clean windows %.2f; episodes %d, false %.2f per 10k%n", generator,
+                highDensityKind, k.plainRecall(), k.guardedRecall(), k.events(), r.plainFalseAlarmsPer10k(),
+                r.guardedFalseAlarmsPer10k(), 1e4 * r.guardedCleanAlerts() / r.cleanNormal(), r.episodes(),
+                r.falseEpisodesPer10k());
+        long alerts = r.kinds().stream().mapToLong(KindResult::guardedAlerts).sum();
+        assertTrue(r.episodes() > 0 && r.episodes() < alerts / 2, "a stuck or repeating key is one episode, not one "
+                + "page per event: " + r.episodes() + " episodes for " + alerts + " alerts");
         assertTrue(k.events() > 300, "episodes injected: " + k.events());
         assertTrue(k.plainRecall() < 0.05, "the plain rule misses them: " + k.plainRecall());
         assertTrue(k.guardedRecall() >= 0.9, "the guarded rule catches them: " + k.guardedRecall());
