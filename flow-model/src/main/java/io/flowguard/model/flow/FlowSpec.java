@@ -15,7 +15,7 @@ import io.flowguard.model.FlowGuardException;
  * @param minBinHeight floor on a bin's height as a fraction of 2B
  * @param minDerivative floor on the spline's knot derivatives
  * @param logScaleBound largest |log-scale| per affine layer (MAF, IAF, RealNVP, Glow)
- * @param ordering how autoregressive orders change between layers
+ * @param ordering how autoregressive orders change between layers (MAF, NSF, IAF; coupling families ignore it)
  * @param normalization bijector between layers
  * @param seed seed for weights, orders and everything else random in the architecture
  */
