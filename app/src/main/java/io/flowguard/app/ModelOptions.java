@@ -19,8 +19,8 @@ public final class ModelOptions {
             description = "Flow family (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--layers", description = "Number of flow layers (MAF and IAF default 5, NICE, RealNVP and Glow "
-            + "8, NSF 4).")
+    @Option(names = "--layers", description = "Number of flow layers (MAF and IAF default 5, NICE and RealNVP 8, "
+            + "Glow 6, NSF 4).")
     Integer layers;
 
     @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF, IAF, NICE, RealNVP and Glow "

@@ -154,7 +154,8 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
         private static int defaultLayers(FlowKind kind) {
             return switch (kind) {
                 case MAF, IAF -> 5;
-                case NICE, REALNVP, GLOW -> 8;
+                case NICE, REALNVP -> 8;
+                case GLOW -> 6;
                 default -> 4;
             };
         }
@@ -167,8 +168,8 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
         }
 
         /**
-         * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE, RealNVP and Glow 8 x 2x128, NSF 4
-         * layers x 2x64 with 8 bins on [-8, 8].
+         * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE and RealNVP 8 x 2x128, Glow 6 steps x
+         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8].
          */
         public FlowSpec build() {
             if (kind == null) {
