@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
  * the conditioner matmuls are the work, so {@code matmul GFLOP/s / FLOPs per event} bounds events/s.
  */
 @Command(name = "bench", description = "Batched scoring and training throughput; the last stdout line is JSON.",
-        subcommands = {StreamBenchCommand.class, SwapBenchCommand.class, FlinkBenchCommand.class})
+        subcommands = {StreamBenchCommand.class, SwapBenchCommand.class, FlinkBenchCommand.class,
+            FamiliesBenchCommand.class})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--features", defaultValue = "32", description = "Event dimension d.")

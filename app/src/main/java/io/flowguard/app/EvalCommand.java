@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
-import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.Thresholds;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.train.ModelFitter;
@@ -78,39 +77,25 @@ final class EvalCommand implements Callable<Integer> {
         long flagged = 0;
         long anomalies = 0;
         for (long seed : seeds) {
-            int[] perm = Matrix.permutation(all.rows(), seed);
-            int cut = (int) Math.round(all.rows() * trainFraction);
-            Matrix train = all.selectRows(Arrays.copyOfRange(perm, 0, cut));
-            int[] testIdx = Arrays.copyOfRange(perm, cut, perm.length);
-            Matrix test = all.selectRows(testIdx);
+            HoldOutSplit split = HoldOutSplit.of(table, seed, trainFraction);
+            Matrix test = split.test();
             try (NDManager manager = NDManager.newBaseManager(Devices.select(model.device))) {
                 long t0 = System.nanoTime();
-                ModelFitter.Fitted fitted = ModelFitter.fit(train, table.names(), model.spec(seed),
+                ModelFitter.Fitted fitted = ModelFitter.fit(split.train(), table.names(), model.spec(seed),
                         model.preprocessing(), model.train(seed),
                         Progress.epochs(err, "  seed " + seed + " "), manager, dataset);
                 long t1 = System.nanoTime();
                 ScoreBatch scores = fitted.scorer().score(test);
                 long t2 = System.nanoTime();
                 Thresholds thresholds = policy.thresholds(fitted.scorer(), data);
-                double[] anomaly = new double[scores.size()];
-                double[] guarded = new double[scores.size()];
-                int[] labels = new int[scores.size()];
-                int tp = 0;
-                int alerts = 0;
-                for (int i = 0; i < anomaly.length; i++) {
-                    anomaly[i] = -scores.logLikelihood(i);
-                    guarded[i] = thresholds.margin(scores.logLikelihood(i), scores.latentSquaredNorm(i));
-                    labels[i] = table.labels()[testIdx[i]];
-                    boolean alert = thresholds.judge(scores.logLikelihood(i), scores.latentSquaredNorm(i))
-                            != AlertPolicy.Verdict.NORMAL;
-                    alerts += alert ? 1 : 0;
-                    tp += alert && labels[i] == 1 ? 1 : 0;
-                }
-                int positives = Arrays.stream(labels).sum();
-                double auroc = Ranking.auroc(anomaly, labels);
-                double auprc = Ranking.averagePrecision(anomaly, labels);
-                double guardedAuroc = Ranking.auroc(guarded, labels);
-                double guardedAuprc = Ranking.averagePrecision(guarded, labels);
+                DetectionQuality q = DetectionQuality.of(scores, thresholds, split.testLabels());
+                int tp = q.truePositives();
+                int alerts = q.alerts();
+                int positives = q.positives();
+                double auroc = q.auroc();
+                double auprc = q.auprc();
+                double guardedAuroc = q.guardedAuroc();
+                double guardedAuprc = q.guardedAuprc();
                 guardedAurocSum += guardedAuroc;
                 guardedAuprcSum += guardedAuprc;
                 truePositives += tp;

@@ -12,14 +12,19 @@ import picocli.CommandLine.Option;
 /** Model and training options shared by train, eval and demo. Unset options keep the library's defaults. */
 public final class ModelOptions {
 
-    @Option(names = "--model", paramLabel = "maf|nsf|nsf-coupling", defaultValue = "maf",
+    /** The names {@code --model} accepts, one per {@link FlowKind}. */
+    static final String MODEL_NAMES = "maf|nsf|nsf-coupling|nice|realnvp|glow|iaf|planar|radial|resflow|cnf";
+
+    @Option(names = "--model", paramLabel = MODEL_NAMES, defaultValue = "maf",
             description = "Flow family (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--layers", description = "Number of flow layers (MAF default 5, NSF 4).")
+    @Option(names = "--layers", description = "Number of flow layers (MAF and IAF default 5, NICE and RealNVP 8, "
+            + "Glow 6, NSF 4).")
     Integer layers;
 
-    @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF default 128, NSF 64).")
+    @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF, IAF, NICE, RealNVP and Glow "
+            + "default 128, NSF 64).")
     Integer hidden;
 
     @Option(names = "--hidden-layers", description = "Hidden layers per conditioner (default 2).")
@@ -74,16 +79,40 @@ public final class ModelOptions {
     String device;
 
     FlowKind kind() {
-        return switch (model.toLowerCase(Locale.ROOT)) {
+        return kind("--model", model);
+    }
+
+    /** The family a CLI name stands for; a user error naming {@code option} for any other name. */
+    static FlowKind kind(String option, String name) {
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "maf" -> FlowKind.MAF;
             case "nsf" -> FlowKind.NSF;
             case "nsf-coupling" -> FlowKind.NSF_COUPLING;
-            default -> throw new UserError("--model: expected maf, nsf or nsf-coupling, got '" + model + "'");
+            case "nice" -> FlowKind.NICE;
+            case "realnvp" -> FlowKind.REALNVP;
+            case "glow" -> FlowKind.GLOW;
+            case "iaf" -> FlowKind.IAF;
+            case "planar" -> FlowKind.PLANAR;
+            case "radial" -> FlowKind.RADIAL;
+            case "resflow" -> FlowKind.RESFLOW;
+            case "cnf" -> FlowKind.CNF;
+            default -> throw new UserError(option + ": expected one of " + MODEL_NAMES.replace("|", ", ") + ", got '"
+                    + name + "'");
         };
     }
 
+    /** The CLI name of {@code kind} (as {@link #kind(String, String)} reads it and checkpoints record it). */
+    static String name(FlowKind kind) {
+        return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
     FlowSpec spec(long seed) {
-        FlowSpec.Builder b = FlowSpec.builder().setKind(kind()).optSeed(seed);
+        return spec(kind(), seed);
+    }
+
+    /** The spec of family {@code kind} with the other options of this command line. */
+    FlowSpec spec(FlowKind kind, long seed) {
+        FlowSpec.Builder b = FlowSpec.builder().setKind(kind).optSeed(seed);
         if (layers != null) {
             b.optLayers(layers);
         }

@@ -38,9 +38,23 @@ public final class AutoregressiveTransform extends BijectorBlock {
     @Override
     public Transformed inverse(NDArray y) {
         checkInput(y);
+        return solve(y, false);
+    }
+
+    /**
+     * The {@code d}-pass inverse. With {@code keepGraph} every intermediate stays on the caller's manager, so that
+     * autograd can differentiate through the passes (IAF trains in this direction); without it each pass runs in its
+     * own scope and only the last one's arrays survive, which keeps inference memory flat.
+     */
+    Transformed solve(NDArray y, boolean keepGraph) {
         NDArray x = y.zerosLike();
         Transformed step = null;
         for (int pass = 0; pass < features; pass++) {
+            if (keepGraph) {
+                step = map.inverse(y, made.apply(x));
+                x = step.value();
+                continue;
+            }
             NDArray previous = x;
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();

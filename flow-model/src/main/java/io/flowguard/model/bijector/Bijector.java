@@ -10,9 +10,13 @@ import ai.djl.ndarray.NDArray;
  * {@link #inverse} from latent to data (the sampling direction). With {@code z = f(x)},
  * {@code log p(x) = log p_Z(z) + log |det df/dx|}.
  *
- * <p>Every implementation has a triangular Jacobian in some ordering of the coordinates, so log-determinants are
- * reported per coordinate; coordinates are never moved between positions (orderings live inside the conditioners),
- * which keeps per-feature attributions aligned with the input features.
+ * <p>Log-determinants are reported per coordinate and their sum over the coordinates is {@code log |det df/dx|}.
+ * Almost every implementation has a triangular Jacobian in some ordering of the coordinates, and then the
+ * per-coordinate terms are its diagonal, {@code log |df_i/dx_i|}; coordinates are never moved between positions
+ * (orderings live inside the conditioners and masks), which keeps per-feature attributions aligned with the input
+ * features. The exception is a mixing layer ({@link InvertibleLinear}, Glow's LU linear map), whose Jacobian is
+ * full: it reports the terms of its log-determinant ({@code log |U_ii|}) per coordinate, which sum correctly but
+ * are not {@code log |df_i/dx_i|}, so the per-feature attributions of a flow containing one are not conditionals.
  */
 public interface Bijector {
 

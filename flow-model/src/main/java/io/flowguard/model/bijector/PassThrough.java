@@ -10,8 +10,9 @@ import io.flowguard.model.FlowGuardException;
 
 /**
  * Restricts a bijector to the active coordinates: {@code z_i = f(x)_i} where {@code active[i]}, {@code z_i = x_i}
- * elsewhere, with the log-determinant of inactive coordinates zero. Valid because every FlowGuard bijector has a
- * triangular Jacobian whose diagonal entries are exactly the per-coordinate log-determinants.
+ * elsewhere, with the log-determinant of inactive coordinates zero. Valid for bijectors with a triangular Jacobian
+ * whose diagonal entries are exactly the per-coordinate log-determinants; not for a mixing layer
+ * ({@link InvertibleLinear}), which takes the active mask itself instead.
  *
  * <p>Used for features that are constant in the training data: a learnable layer would shrink their scale without
  * bound (infinite density), so they bypass every learned layer and keep the fixed scale of the standardisation.

@@ -11,6 +11,7 @@ import io.flowguard.model.bijector.AutoregressiveTransform;
 import io.flowguard.model.bijector.BatchNormTransform;
 import io.flowguard.model.bijector.BijectorBlock;
 import io.flowguard.model.bijector.CouplingTransform;
+import io.flowguard.model.bijector.InverseAutoregressiveTransform;
 import io.flowguard.model.bijector.MonotoneTransform;
 import io.flowguard.model.bijector.PassThrough;
 import io.flowguard.model.bijector.RationalQuadraticSpline;
@@ -29,7 +30,9 @@ import java.util.SplittableRandom;
  * </pre>
  *
  * MAF layers are affine autoregressive, NSF layers spline autoregressive, NSF_COUPLING layers spline coupling (NSF is
- * MAF with the spline in place of the affine map: one bijector class, two {@link MonotoneTransform} families).
+ * MAF with the spline in place of the affine map: one bijector class, two {@link MonotoneTransform} families). IAF
+ * layers are MAF layers run backwards ({@link InverseAutoregressiveTransform}); NICE, RealNVP and Glow are built by
+ * {@link CouplingFamilies}.
  * Constant features bypass the learned layers ({@link PassThrough}) and come last in every autoregressive order.
  */
 public final class FlowFactory {
@@ -44,7 +47,6 @@ public final class FlowFactory {
         if (activeCount == 0) {
             throw new FlowGuardException("expected at least one non-constant feature, got " + d + " constant ones");
         }
-        boolean anyConstant = activeCount < d;
         List<BijectorBlock> layers = new ArrayList<>();
         layers.add(preprocessing(schema));
         if (schema.anyHeavyTail()) {
@@ -61,7 +63,31 @@ public final class FlowFactory {
             layers.add(new Standardize(centre, scale));
         }
         SplittableRandom seeds = new SplittableRandom(spec.seed());
-        MonotoneTransform map = spec.kind() == FlowKind.MAF ? new AffineMap(spec.logScaleBound())
+        switch (spec.kind()) {
+            case MAF, NSF, NSF_COUPLING, IAF -> addAutoregressiveOrSplineLayers(spec, active, layers, seeds);
+            case NICE, REALNVP, GLOW -> CouplingFamilies.addLayers(spec, active, layers, seeds);
+            case PLANAR -> throw notBuiltYet(spec.kind());
+            case RADIAL -> throw notBuiltYet(spec.kind());
+            case RESFLOW -> throw notBuiltYet(spec.kind());
+            case CNF -> throw notBuiltYet(spec.kind());
+        }
+        Flow flow = new Flow(layers, new StandardNormal(), spec, schema);
+        flow.initialize(manager, DataType.FLOAT32, new Shape(1, d));
+        return flow;
+    }
+
+    private static FlowGuardException notBuiltYet(FlowKind kind) {
+        return new FlowGuardException("flow family " + kind.name().toLowerCase(java.util.Locale.ROOT)
+                + " is not built yet");
+    }
+
+    /** MAF and IAF (affine), NSF (spline) autoregressive layers, or NSF spline coupling layers. */
+    private static void addAutoregressiveOrSplineLayers(FlowSpec spec, boolean[] active, List<BijectorBlock> layers,
+            SplittableRandom seeds) {
+        int d = active.length;
+        boolean anyConstant = count(active) < d;
+        boolean affine = spec.kind() == FlowKind.MAF || spec.kind() == FlowKind.IAF;
+        MonotoneTransform map = affine ? new AffineMap(spec.logScaleBound())
                 : new RationalQuadraticSpline(spec.bins(), spec.tailBound(), spec.minBinWidth(),
                         spec.minBinHeight(), spec.minDerivative());
         for (int l = 0; l < spec.layers(); l++) {
@@ -73,12 +99,12 @@ public final class FlowFactory {
             long seed = seeds.nextLong();
             BijectorBlock layer = spec.kind() == FlowKind.NSF_COUPLING
                     ? new CouplingTransform(couplingMask(active, l), spec.hidden(), map, seed)
+                    : spec.kind() == FlowKind.IAF
+                    ? new InverseAutoregressiveTransform(order(active, spec.ordering(), l, seeds), spec.hidden(),
+                            map, seed)
                     : new AutoregressiveTransform(order(active, spec.ordering(), l, seeds), spec.hidden(), map, seed);
             layers.add(anyConstant ? new PassThrough(layer, active) : layer);
         }
-        Flow flow = new Flow(layers, new StandardNormal(), spec, schema);
-        flow.initialize(manager, DataType.FLOAT32, new Shape(1, d));
-        return flow;
     }
 
     private static Standardize preprocessing(FeatureSchema schema) {

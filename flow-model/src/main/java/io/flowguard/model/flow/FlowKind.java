@@ -7,5 +7,21 @@ public enum FlowKind {
     /** Autoregressive rational-quadratic neural spline flow (Durkan et al. 2019). */
     NSF,
     /** Coupling rational-quadratic neural spline flow: one-pass sampling (Durkan et al. 2019). */
-    NSF_COUPLING
+    NSF_COUPLING,
+    /** Additive coupling, volume preserving, and a final diagonal scaling (Dinh et al. 2014). */
+    NICE,
+    /** Affine coupling with alternating masks and permutations (Dinh et al. 2017). */
+    REALNVP,
+    /** Tabular Glow: ActNorm, an invertible linear layer in LU form and affine coupling (Kingma and Dhariwal 2018). */
+    GLOW,
+    /** Inverse autoregressive flow: one-pass sampling, d-pass density (Kingma et al. 2016). */
+    IAF,
+    /** Planar flow (Rezende and Mohamed 2015). */
+    PLANAR,
+    /** Radial flow (Rezende and Mohamed 2015). */
+    RADIAL,
+    /** Residual flow with spectral-normalised blocks (Chen et al. 2019). */
+    RESFLOW,
+    /** Continuous normalizing flow trained by conditional flow matching (Grathwohl et al. 2019; Lipman et al. 2023). */
+    CNF
 }

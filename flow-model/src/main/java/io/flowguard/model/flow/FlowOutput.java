@@ -8,7 +8,8 @@ import ai.djl.ndarray.NDArray;
  * @param latent {@code z = f(x)}, shape {@code [batch, features]}
  * @param contributions {@code log p_Z(z_i) + sum over layers of log |dz_i/dx_i|}, shape {@code [batch, features]}.
  *     Their sum over features is exactly {@code log p(x)}. When every autoregressive layer uses the input order (and
- *     no coupling layer is present) entry {@code i} is exactly {@code log p(x_i | x_<i)}.
+ *     no coupling or mixing layer is present: MAF, NSF or IAF in the natural order, see
+ *     {@link FlowSpec#attributionsAreConditionals}) entry {@code i} is exactly {@code log p(x_i | x_<i)}.
  */
 public record FlowOutput(NDArray latent, NDArray contributions) {
 

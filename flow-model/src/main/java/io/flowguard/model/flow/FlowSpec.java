@@ -5,8 +5,8 @@ import io.flowguard.model.FlowGuardException;
 /**
  * Hyper-parameters of a flow; stored in every checkpoint so that the flow can be rebuilt before its weights load.
  *
- * @param kind MAF, NSF or NSF_COUPLING
- * @param layers number of autoregressive or coupling layers
+ * @param kind the flow family
+ * @param layers number of autoregressive or coupling layers (Glow: steps of ActNorm, LU linear and coupling)
  * @param hiddenFeatures width of each hidden layer of a conditioner
  * @param hiddenLayers depth of each conditioner (hidden layers)
  * @param bins spline bins K (NSF kinds)
@@ -14,8 +14,8 @@ import io.flowguard.model.FlowGuardException;
  * @param minBinWidth floor on a bin's width as a fraction of 2B
  * @param minBinHeight floor on a bin's height as a fraction of 2B
  * @param minDerivative floor on the spline's knot derivatives
- * @param logScaleBound largest |log-scale| per MAF layer
- * @param ordering how autoregressive orders change between layers
+ * @param logScaleBound largest |log-scale| per affine layer (MAF, IAF, RealNVP, Glow)
+ * @param ordering how autoregressive orders change between layers (MAF, NSF, IAF; coupling families ignore it)
  * @param normalization bijector between layers
  * @param seed seed for weights, orders and everything else random in the architecture
  */
@@ -46,9 +46,15 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
         }
     }
 
-    /** True when per-feature contributions are exactly {@code log p(x_i | x_<i)} in the input order. */
+    /**
+     * True when per-feature contributions are exactly {@code log p(x_i | x_<i)} in the input order: only for the
+     * autoregressive families (MAF, NSF, IAF) in the natural order. Coupling families condition on whole halves,
+     * and mixing families (Glow's LU linear layer) tie no latent coordinate to one feature, so their contributions
+     * sum to {@code log p(x)} but are not conditionals.
+     */
     public boolean attributionsAreConditionals() {
-        return kind != FlowKind.NSF_COUPLING && ordering == Ordering.NATURAL;
+        boolean autoregressive = kind == FlowKind.MAF || kind == FlowKind.NSF || kind == FlowKind.IAF;
+        return autoregressive && ordering == Ordering.NATURAL;
     }
 
     /** Hidden layer widths of one conditioner. */
@@ -145,14 +151,32 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
             return this;
         }
 
-        /** Validates and builds; defaults: MAF 5 layers x 2x128, NSF 4 layers x 2x64 with 8 bins on [-5, 5]. */
+        private static int defaultLayers(FlowKind kind) {
+            return switch (kind) {
+                case MAF, IAF -> 5;
+                case NICE, REALNVP -> 8;
+                case GLOW -> 6;
+                default -> 4;
+            };
+        }
+
+        private static int defaultHiddenFeatures(FlowKind kind) {
+            return switch (kind) {
+                case MAF, IAF, NICE, REALNVP, GLOW -> 128;
+                default -> 64;
+            };
+        }
+
+        /**
+         * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE and RealNVP 8 x 2x128, Glow 6 steps x
+         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8].
+         */
         public FlowSpec build() {
             if (kind == null) {
                 throw new FlowGuardException("expected a flow kind (setKind), got none");
             }
-            boolean maf = kind == FlowKind.MAF;
-            int l = layers != null ? layers : maf ? 5 : 4;
-            int h = hiddenFeatures != null ? hiddenFeatures : maf ? 128 : 64;
+            int l = layers != null ? layers : defaultLayers(kind);
+            int h = hiddenFeatures != null ? hiddenFeatures : defaultHiddenFeatures(kind);
             Ordering o = ordering != null ? ordering : Ordering.REVERSE;
             return new FlowSpec(kind, l, h, hiddenLayers, bins, tailBound, minBinWidth, minBinHeight, minDerivative,
                     logScaleBound, o, normalization, seed);

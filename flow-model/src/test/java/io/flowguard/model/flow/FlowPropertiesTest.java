@@ -135,7 +135,8 @@ class FlowPropertiesTest {
     }
 
     static Stream<FlowKind> kindsWithSampling() {
-        return Stream.of(FlowKind.MAF, FlowKind.NSF, FlowKind.NSF_COUPLING);
+        return Stream.of(FlowKind.MAF, FlowKind.NSF, FlowKind.NSF_COUPLING, FlowKind.NICE, FlowKind.REALNVP,
+                FlowKind.GLOW, FlowKind.IAF);
     }
 
     private static float[] trainAndDump(FlowKind kind, Matrix data, boolean collectGarbage) {
