@@ -12,11 +12,12 @@ import picocli.CommandLine.Option;
 /** Model and training options shared by train, eval and demo. Unset options keep the library's defaults. */
 public final class ModelOptions {
 
-    @Option(names = "--model", paramLabel = "maf|nsf|nsf-coupling", defaultValue = "maf",
+    @Option(names = "--model", paramLabel = "maf|nsf|nsf-coupling|planar|radial|resflow", defaultValue = "maf",
             description = "Flow family (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--layers", description = "Number of flow layers (MAF default 5, NSF 4).")
+    @Option(names = "--layers", description = "Number of flow layers (MAF default 5, NSF 4, planar and radial 32, "
+            + "resflow 8 residual blocks).")
     Integer layers;
 
     @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF default 128, NSF 64).")
@@ -78,7 +79,11 @@ public final class ModelOptions {
             case "maf" -> FlowKind.MAF;
             case "nsf" -> FlowKind.NSF;
             case "nsf-coupling" -> FlowKind.NSF_COUPLING;
-            default -> throw new UserError("--model: expected maf, nsf or nsf-coupling, got '" + model + "'");
+            case "planar" -> FlowKind.PLANAR;
+            case "radial" -> FlowKind.RADIAL;
+            case "resflow" -> FlowKind.RESFLOW;
+            default -> throw new UserError("--model: expected maf, nsf, nsf-coupling, planar, radial or resflow, got '"
+                    + model + "'");
         };
     }
 

@@ -10,9 +10,13 @@ import ai.djl.ndarray.NDArray;
  * {@link #inverse} from latent to data (the sampling direction). With {@code z = f(x)},
  * {@code log p(x) = log p_Z(z) + log |det df/dx|}.
  *
- * <p>Every implementation has a triangular Jacobian in some ordering of the coordinates, so log-determinants are
- * reported per coordinate; coordinates are never moved between positions (orderings live inside the conditioners),
- * which keeps per-feature attributions aligned with the input features.
+ * <p>Log-determinants are reported per coordinate ({@code [batch, features]}, summing to {@code log |det df/dx|}).
+ * The autoregressive, coupling and elementwise bijectors have a triangular Jacobian in some ordering of the
+ * coordinates and report its diagonal; coordinates are never moved between positions (orderings live inside the
+ * conditioners), which keeps per-feature attributions aligned with the input features. The planar, radial and
+ * residual bijectors ({@link PlanarTransform}, {@link RadialTransform}, {@link ResidualTransform}) have no triangular
+ * structure: they report their total spread evenly over the coordinates they act on, so for them the per-coordinate
+ * entries are bookkeeping, not conditionals.
  */
 public interface Bijector {
 

@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDArray;
  *
  * @param value the transformed batch, shape {@code [batch, features]}
  * @param logAbsDet {@code log |d value_i / d input_i|} per coordinate, broadcastable to {@code [batch, features]}.
- *     Every bijector in FlowGuard has a triangular Jacobian (in some ordering of the coordinates), so the total
- *     {@code log |det J|} is the sum of this array over the feature axis.
+ *     The total {@code log |det J|} is the sum of this array over the feature axis: the diagonal of a triangular
+ *     Jacobian for most bijectors, an even share of the total for the planar, radial and residual ones.
  */
 public record Transformed(NDArray value, NDArray logAbsDet) {
 

@@ -31,6 +31,8 @@ import java.util.SplittableRandom;
  * MAF layers are affine autoregressive, NSF layers spline autoregressive, NSF_COUPLING layers spline coupling (NSF is
  * MAF with the spline in place of the affine map: one bijector class, two {@link MonotoneTransform} families).
  * Constant features bypass the learned layers ({@link PassThrough}) and come last in every autoregressive order.
+ * PLANAR, RADIAL and RESFLOW layers are built by {@link FreeFormLayers}; they are not triangular, so instead of
+ * PassThrough they take the active mask themselves.
  */
 public final class FlowFactory {
 
@@ -71,6 +73,10 @@ public final class FlowFactory {
                 layers.add(anyConstant ? new PassThrough(norm, active) : norm);
             }
             long seed = seeds.nextLong();
+            if (FreeFormLayers.isFreeForm(spec.kind())) {
+                layers.add(FreeFormLayers.layer(spec, active, seed));
+                continue;
+            }
             BijectorBlock layer = spec.kind() == FlowKind.NSF_COUPLING
                     ? new CouplingTransform(couplingMask(active, l), spec.hidden(), map, seed)
                     : new AutoregressiveTransform(order(active, spec.ordering(), l, seeds), spec.hidden(), map, seed);

@@ -7,5 +7,11 @@ public enum FlowKind {
     /** Autoregressive rational-quadratic neural spline flow (Durkan et al. 2019). */
     NSF,
     /** Coupling rational-quadratic neural spline flow: one-pass sampling (Durkan et al. 2019). */
-    NSF_COUPLING
+    NSF_COUPLING,
+    /** Planar flow: {@code z = x + u tanh(w^T x + b)} layers (Rezende and Mohamed 2015). Not triangular. */
+    PLANAR,
+    /** Radial flow: {@code z = x + beta (x - x0) / (alpha + |x - x0|)} layers (Rezende and Mohamed 2015). */
+    RADIAL,
+    /** Residual flow: spectrally normalised residual blocks {@code z = x + g(x)} (Chen et al. 2019). */
+    RESFLOW
 }

@@ -5,10 +5,10 @@ import io.flowguard.model.FlowGuardException;
 /**
  * Hyper-parameters of a flow; stored in every checkpoint so that the flow can be rebuilt before its weights load.
  *
- * @param kind MAF, NSF or NSF_COUPLING
- * @param layers number of autoregressive or coupling layers
- * @param hiddenFeatures width of each hidden layer of a conditioner
- * @param hiddenLayers depth of each conditioner (hidden layers)
+ * @param kind MAF, NSF or NSF_COUPLING (or PLANAR, RADIAL, RESFLOW: see {@link FreeFormLayers})
+ * @param layers number of autoregressive or coupling layers (planar/radial layers, residual blocks)
+ * @param hiddenFeatures width of each hidden layer of a conditioner (of a residual block's {@code g})
+ * @param hiddenLayers depth of each conditioner (of {@code g}) in hidden layers
  * @param bins spline bins K (NSF kinds)
  * @param tailBound spline interval [-B, B] in standardised units; identity outside (NSF kinds)
  * @param minBinWidth floor on a bin's width as a fraction of 2B
@@ -48,7 +48,7 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
 
     /** True when per-feature contributions are exactly {@code log p(x_i | x_<i)} in the input order. */
     public boolean attributionsAreConditionals() {
-        return kind != FlowKind.NSF_COUPLING && ordering == Ordering.NATURAL;
+        return kind != FlowKind.NSF_COUPLING && !FreeFormLayers.isFreeForm(kind) && ordering == Ordering.NATURAL;
     }
 
     /** Hidden layer widths of one conditioner. */
@@ -151,7 +151,8 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
                 throw new FlowGuardException("expected a flow kind (setKind), got none");
             }
             boolean maf = kind == FlowKind.MAF;
-            int l = layers != null ? layers : maf ? 5 : 4;
+            int l = layers != null ? layers : FreeFormLayers.isFreeForm(kind) ? FreeFormLayers.defaultLayers(kind)
+                    : maf ? 5 : 4;
             int h = hiddenFeatures != null ? hiddenFeatures : maf ? 128 : 64;
             Ordering o = ordering != null ? ordering : Ordering.REVERSE;
             return new FlowSpec(kind, l, h, hiddenLayers, bins, tailBound, minBinWidth, minBinHeight, minDerivative,
