@@ -17,8 +17,11 @@ import io.flowguard.model.nn.SeededUniform;
  * <pre>
  *   z = x + u^ tanh(w^T x + b)
  *   log |det dz/dx| = log(1 + w^T u^ tanh'(w^T x + b))        (matrix determinant lemma: det(I + a c^T) = 1 + c^T a)
- *   u^ = u + (m(w^T u) - w^T u) w / |w|^2,   m(s) = -1 + softplus(s) + 1e-4
+ *   u^ = u + (m(w^T u) - w^T u) w / |w|^2,   m(s) = -1 + softplus(s + log(e - 1)) + 1e-4
  * </pre>
+ *
+ * (Rezende and Mohamed's {@code m(s) = -1 + softplus(s)}, shifted so that {@code m(0) = 0}: a small {@code u} then
+ * gives a small {@code u^} and a fresh layer starts near the identity.)
  *
  * The reparameterisation makes {@code w^T u^ = m(w^T u) > -1} for any {@code u, w}, so with {@code tanh' in (0, 1]}
  * the determinant is at least {@code min(1, 1 + w^T u^) > 0}: invertible by construction. Parameters {@code u, w}
@@ -38,6 +41,7 @@ public final class PlanarTransform extends BijectorBlock {
     private static final byte VERSION = 1;
     private static final double MARGIN = 1e-4;
     private static final double TINY = 1e-12;
+    private static final double SOFTPLUS_INV_ONE = Math.log(Math.E - 1);
 
     private final FreeFormSupport support;
     private final Parameter u;
@@ -71,7 +75,7 @@ public final class PlanarTransform extends BijectorBlock {
         NDArray ww = w.getArray().mul(support.mask());
         NDArray uu = u.getArray().mul(support.mask());
         NDArray wu = ww.mul(uu).sum();
-        NDArray m = plus(FreeFormSupport.softplus(wu), MARGIN - 1);
+        NDArray m = plus(FreeFormSupport.softplus(plus(wu, SOFTPLUS_INV_ONE)), MARGIN - 1);
         NDArray norm2 = plus(ww.square().sum(), TINY);
         NDArray uHat = uu.add(ww.mul(m.sub(wu).div(norm2)));
         return new NDArray[] {ww, uHat};
