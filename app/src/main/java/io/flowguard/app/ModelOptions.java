@@ -20,7 +20,7 @@ public final class ModelOptions {
     String model;
 
     @Option(names = "--layers", description = "Number of flow layers (MAF and IAF default 5, NICE and RealNVP 8, "
-            + "Glow 6, NSF 4).")
+            + "Glow 6, NSF 4, planar and radial 32, resflow 8 residual blocks).")
     Integer layers;
 
     @Option(names = "--hidden", description = "Hidden units per conditioner layer (MAF, IAF, NICE, RealNVP and Glow "

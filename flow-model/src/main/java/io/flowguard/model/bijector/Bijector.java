@@ -14,9 +14,11 @@ import ai.djl.ndarray.NDArray;
  * Almost every implementation has a triangular Jacobian in some ordering of the coordinates, and then the
  * per-coordinate terms are its diagonal, {@code log |df_i/dx_i|}; coordinates are never moved between positions
  * (orderings live inside the conditioners and masks), which keeps per-feature attributions aligned with the input
- * features. The exception is a mixing layer ({@link InvertibleLinear}, Glow's LU linear map), whose Jacobian is
- * full: it reports the terms of its log-determinant ({@code log |U_ii|}) per coordinate, which sum correctly but
- * are not {@code log |df_i/dx_i|}, so the per-feature attributions of a flow containing one are not conditionals.
+ * features. The exceptions: a mixing layer ({@link InvertibleLinear}, Glow's LU linear map) reports the terms of its
+ * log-determinant ({@code log |U_ii|}) per coordinate, and the planar, radial and residual bijectors
+ * ({@link PlanarTransform}, {@link RadialTransform}, {@link ResidualTransform}) spread their total evenly over the
+ * coordinates they act on: their entries sum correctly but are not {@code log |df_i/dx_i|}, so the per-feature
+ * terms of a flow containing one are not conditionals.
  */
 public interface Bijector {
 

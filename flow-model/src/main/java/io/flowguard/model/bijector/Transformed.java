@@ -8,8 +8,9 @@ import ai.djl.ndarray.NDArray;
  * @param value the transformed batch, shape {@code [batch, features]}
  * @param logAbsDet {@code log |d value_i / d input_i|} per coordinate, broadcastable to {@code [batch, features]}.
  *     The total {@code log |det J|} is the sum of this array over the feature axis. For a triangular Jacobian (in
- *     some ordering of the coordinates; every bijector but the mixing {@link InvertibleLinear}) entry {@code i} is
- *     {@code log |d value_i / d input_i|}; for a mixing layer it is the {@code i}-th term of the log-determinant.
+ *     some ordering of the coordinates; every bijector but the mixing {@link InvertibleLinear} and the planar,
+ *     radial and residual ones) entry {@code i} is {@code log |d value_i / d input_i|}; for a mixing layer it is the
+ *     {@code i}-th term of the log-determinant, for planar, radial and residual layers an even share of the total.
  */
 public record Transformed(NDArray value, NDArray logAbsDet) {
 

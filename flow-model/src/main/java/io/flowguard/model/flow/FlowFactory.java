@@ -34,6 +34,8 @@ import java.util.SplittableRandom;
  * layers are MAF layers run backwards ({@link InverseAutoregressiveTransform}); NICE, RealNVP and Glow are built by
  * {@link CouplingFamilies}.
  * Constant features bypass the learned layers ({@link PassThrough}) and come last in every autoregressive order.
+ * PLANAR, RADIAL and RESFLOW layers are built by {@link FreeFormLayers}; they are not triangular, so instead of
+ * PassThrough they take the active mask themselves.
  */
 public final class FlowFactory {
 
@@ -64,11 +66,9 @@ public final class FlowFactory {
         }
         SplittableRandom seeds = new SplittableRandom(spec.seed());
         switch (spec.kind()) {
-            case MAF, NSF, NSF_COUPLING, IAF -> addAutoregressiveOrSplineLayers(spec, active, layers, seeds);
+            case MAF, NSF, NSF_COUPLING, IAF, PLANAR, RADIAL, RESFLOW ->
+                    addAutoregressiveOrSplineLayers(spec, active, layers, seeds);
             case NICE, REALNVP, GLOW -> CouplingFamilies.addLayers(spec, active, layers, seeds);
-            case PLANAR -> throw notBuiltYet(spec.kind());
-            case RADIAL -> throw notBuiltYet(spec.kind());
-            case RESFLOW -> throw notBuiltYet(spec.kind());
             case CNF -> throw notBuiltYet(spec.kind());
         }
         Flow flow = new Flow(layers, new StandardNormal(), spec, schema);
@@ -81,7 +81,10 @@ public final class FlowFactory {
                 + " is not built yet");
     }
 
-    /** MAF and IAF (affine), NSF (spline) autoregressive layers, or NSF spline coupling layers. */
+    /**
+     * MAF and IAF (affine), NSF (spline) autoregressive layers, NSF spline coupling layers, or the free-form planar,
+     * radial and residual layers ({@link FreeFormLayers}), with the optional normalisation between layers.
+     */
     private static void addAutoregressiveOrSplineLayers(FlowSpec spec, boolean[] active, List<BijectorBlock> layers,
             SplittableRandom seeds) {
         int d = active.length;
@@ -97,6 +100,10 @@ public final class FlowFactory {
                 layers.add(anyConstant ? new PassThrough(norm, active) : norm);
             }
             long seed = seeds.nextLong();
+            if (FreeFormLayers.isFreeForm(spec.kind())) {
+                layers.add(FreeFormLayers.layer(spec, active, seed));
+                continue;
+            }
             BijectorBlock layer = spec.kind() == FlowKind.NSF_COUPLING
                     ? new CouplingTransform(couplingMask(active, l), spec.hidden(), map, seed)
                     : spec.kind() == FlowKind.IAF

@@ -16,11 +16,11 @@ public enum FlowKind {
     GLOW,
     /** Inverse autoregressive flow: one-pass sampling, d-pass density (Kingma et al. 2016). */
     IAF,
-    /** Planar flow (Rezende and Mohamed 2015). */
+    /** Planar flow: {@code z = x + u tanh(w^T x + b)} layers (Rezende and Mohamed 2015). Not triangular. */
     PLANAR,
-    /** Radial flow (Rezende and Mohamed 2015). */
+    /** Radial flow: {@code z = x + beta (x - x0) / (alpha + |x - x0|)} layers (Rezende and Mohamed 2015). */
     RADIAL,
-    /** Residual flow with spectral-normalised blocks (Chen et al. 2019). */
+    /** Residual flow: spectrally normalised residual blocks {@code z = x + g(x)} (Chen et al. 2019). */
     RESFLOW,
     /** Continuous normalizing flow trained by conditional flow matching (Grathwohl et al. 2019; Lipman et al. 2023). */
     CNF

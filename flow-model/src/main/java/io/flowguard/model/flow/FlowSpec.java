@@ -6,9 +6,10 @@ import io.flowguard.model.FlowGuardException;
  * Hyper-parameters of a flow; stored in every checkpoint so that the flow can be rebuilt before its weights load.
  *
  * @param kind the flow family
- * @param layers number of autoregressive or coupling layers (Glow: steps of ActNorm, LU linear and coupling)
- * @param hiddenFeatures width of each hidden layer of a conditioner
- * @param hiddenLayers depth of each conditioner (hidden layers)
+ * @param layers number of autoregressive or coupling layers (Glow: steps of ActNorm, LU linear and coupling;
+ *     planar and radial layers; residual blocks)
+ * @param hiddenFeatures width of each hidden layer of a conditioner (of a residual block's {@code g})
+ * @param hiddenLayers depth of each conditioner (of {@code g}) in hidden layers
  * @param bins spline bins K (NSF kinds)
  * @param tailBound spline interval [-B, B] in standardised units; identity outside (NSF kinds)
  * @param minBinWidth floor on a bin's width as a fraction of 2B
@@ -156,6 +157,7 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
                 case MAF, IAF -> 5;
                 case NICE, REALNVP -> 8;
                 case GLOW -> 6;
+                case PLANAR, RADIAL, RESFLOW -> FreeFormLayers.defaultLayers(kind);
                 default -> 4;
             };
         }
@@ -169,7 +171,7 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
 
         /**
          * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE and RealNVP 8 x 2x128, Glow 6 steps x
-         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8].
+         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8], planar and radial 32 layers, resflow 8 blocks of 2x64.
          */
         public FlowSpec build() {
             if (kind == null) {
