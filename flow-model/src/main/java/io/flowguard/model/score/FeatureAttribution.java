@@ -45,6 +45,9 @@ public final class FeatureAttribution {
     static AttributionBatch compute(Flow flow, Matrix events) {
         int n = events.rows();
         int d = events.cols();
+        if (n == 0) {
+            return new AttributionBatch(d, new float[0], new float[0], new float[0]);
+        }
         List<Bijector> bijectors = flow.bijectors();
         int first = 0;
         while (first < bijectors.size() - 1
