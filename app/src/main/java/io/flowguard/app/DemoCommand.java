@@ -11,6 +11,8 @@ import io.flowguard.model.data.Matrix;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.score.AlertPolicy;
 import io.flowguard.model.score.AlertPolicy.Verdict;
+import io.flowguard.model.score.AttributionBatch;
+import io.flowguard.model.score.Scorer;
 import io.flowguard.model.score.Thresholds;
 import io.flowguard.model.score.Calibration;
 import io.flowguard.model.score.ScoreBatch;
@@ -127,7 +129,7 @@ final class DemoCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "scored  %,d readings in %.2f s (%,.0f readings/s), log-likelihood, "
                         + "typicality and per-sensor attributions for each%n", scores.size(), took,
                         scores.size() / took);
-                report(o, test, scores, fitted.calibration(), names);
+                report(o, test, scores, fitted.calibration(), names, fitted.scorer());
             }
         }
         if (streamNext) {
@@ -139,7 +141,8 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void report(PrintStream o, Reading[] test, ScoreBatch scores, Calibration c, String[] names) {
+    private static void report(PrintStream o, Reading[] test, ScoreBatch scores, Calibration c, String[] names,
+            Scorer scorer) {
         Thresholds policy = AlertPolicy.defaults().thresholds(c, names.length);
         o.printf(Locale.ROOT, "held-out log p(x): 0.1%% quantile %.2f, median %.2f, 99.99%% quantile %.2f nats%n%n",
                 c.quantile(0.001), c.quantile(0.5), c.quantile(0.9999));
@@ -175,15 +178,20 @@ final class DemoCommand implements Callable<Integer> {
                 + "density is the highest%nof all, which a low-density threshold can never flag; the guard on the upper"
                 + " tail of held-out%nlog-likelihoods catches them (density is not typicality).%n",
                 Ranking.auroc(anomaly, label));
-        o.printf("%nlowest-density readings, with the sensor whose conditional log p(x_i | x_<i) is lowest:%n");
+        o.printf("%nlowest-density readings, with the sensor least likely given all the others (largest |z| of its"
+                + " conditional):%n");
         o.printf("%8s  %-19s %10s %11s  %s%n", "reading", "truth", "log p(x)", "typicality", "blamed sensor");
-        IntStream.range(0, test.length).boxed().sorted(Comparator.comparingDouble(scores::logLikelihood)).limit(8)
-                .forEach(i -> {
-                    int f = scores.get(i).mostAnomalousFeature();
-                    o.printf(Locale.ROOT, "%8d  %-19s %10.2f %11.1f  %s (%.1f nats)%n", test[i].index(),
-                            test[i].kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), scores.logLikelihood(i),
-                            scores.typicality(i), names[f], scores.contribution(i, f));
-                });
+        int[] lowest = IntStream.range(0, test.length).boxed()
+                .sorted(Comparator.comparingDouble(scores::logLikelihood)).limit(8).mapToInt(Integer::intValue)
+                .toArray();
+        AttributionBatch blame = scorer.attribute(rows(test).selectRows(lowest));
+        for (int r = 0; r < lowest.length; r++) {
+            int i = lowest[r];
+            int f = blame.mostAnomalousFeatures(r, 1)[0];
+            o.printf(Locale.ROOT, "%8d  %-19s %10.2f %11.1f  %s (z=%+.1f)%n", test[i].index(),
+                    test[i].kind().name().toLowerCase(Locale.ROOT).replace('_', ' '), scores.logLikelihood(i),
+                    scores.typicality(i), names[f], blame.z(r, f));
+        }
     }
 
     private static double median(double[] v) {

@@ -5,6 +5,7 @@ import io.flowguard.model.checkpoint.Checkpoints;
 import io.flowguard.model.checkpoint.LoadedModel;
 import io.flowguard.model.engine.Devices;
 import io.flowguard.model.score.AlertPolicy.Verdict;
+import io.flowguard.model.score.AttributionBatch;
 import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
@@ -40,12 +41,19 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|gpu|gpu:N")
     String device;
 
+    @Option(names = "--attribute", defaultValue = "all", description = "Rows that get top_features and z_* columns: "
+            + "all|alerts (about 160 density evaluations per feature per attributed row; other rows leave them empty).")
+    String attribute;
+
     @Mixin
     PolicyOptions policy;
 
     @Override
     public Integer call() {
         OutputFiles.check(out, "scores");
+        if (!attribute.equals("all") && !attribute.equals("alerts")) {
+            throw new UserError("--attribute: expected all or alerts, got " + attribute);
+        }
         try (LoadedModel loaded = Checkpoints.load(model, Devices.select(device))) {
             String[] names = loaded.flow().schema().names();
             CsvTable table = CsvTable.read(data, Arrays.asList(names), null, keyColumn);
@@ -54,7 +62,8 @@ final class ScoreCommand implements Callable<Integer> {
             long start = System.nanoTime();
             ScoreBatch batch = scorer.score(table.features());
             double seconds = (System.nanoTime() - start) / 1e9;
-            int[] alerts = write(batch, names, table.keys(), thresholds, scorer.modelVersion());
+            int[] alerts = write(scorer, table.features(), batch, names, table.keys(), thresholds,
+                    scorer.modelVersion());
             StringBuilder counts = new StringBuilder();
             for (Verdict v : Verdict.values()) {
                 if (v != Verdict.NORMAL) {
@@ -71,9 +80,18 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int[] write(ScoreBatch batch, String[] names, String[] keys, Thresholds thresholds, String version) {
+    private int[] write(Scorer scorer, io.flowguard.model.data.Matrix rows, ScoreBatch batch, String[] names,
+            String[] keys, Thresholds thresholds, String version) {
         int[] alerts = new int[Verdict.values().length];
         Decision[] decisions = thresholds.decideAll(batch, keys, version);
+        int[] attributed = java.util.stream.IntStream.range(0, batch.size())
+                .filter(i -> attribute.equals("all") || decisions[i].alert()).toArray();
+        AttributionBatch attributions = scorer.attribute(rows.selectRows(attributed));
+        int[] attributionRow = new int[batch.size()];
+        Arrays.fill(attributionRow, -1);
+        for (int a = 0; a < attributed.length; a++) {
+            attributionRow[attributed[a]] = a;
+        }
         OutputFiles.write(out, "scores", w -> {
             StringBuilder header = new StringBuilder("row");
             if (keys != null) {
@@ -83,6 +101,9 @@ final class ScoreCommand implements Callable<Integer> {
                     + "severity,top_features");
             for (String n : names) {
                 header.append(',').append(Cells.csvField("contrib_" + n));
+            }
+            for (String n : names) {
+                header.append(',').append(Cells.csvField("z_" + n));
             }
             w.write(header.append('\n').toString());
             StringBuilder line = new StringBuilder();
@@ -101,9 +122,14 @@ final class ScoreCommand implements Callable<Integer> {
                         .append(Double.isNaN(d.windowMean()) ? "" : Float.toString((float) d.windowMean()))
                         .append(',').append((float) d.margin()).append(',').append(d.verdict().name()).append(',')
                         .append(!d.alert() ? "" : d.critical() ? "CRITICAL" : "WARNING").append(',')
-                        .append(Cells.csvField(topFeatures(batch, i, names)));
+                        .append(Cells.csvField(attributionRow[i] < 0 ? ""
+                                : topFeatures(attributions, attributionRow[i], names)));
                 for (int j = 0; j < names.length; j++) {
                     line.append(',').append(batch.contribution(i, j));
+                }
+                for (int j = 0; j < names.length; j++) {
+                    line.append(',').append(attributionRow[i] < 0 ? "" : Float.toString(
+                            (float) attributions.z(attributionRow[i], j)));
                 }
                 w.write(line.append('\n').toString());
             }
@@ -112,14 +138,15 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     /**
-     * The features with the lowest conditional log-likelihood log p(x_j | x_&lt;j), most anomalous first, as
-     * {@code name(nats)} joined by semicolons (quoted in the CSV only when a name holds a comma or quote).
+     * The features whose conditional given every other feature has the smallest two-sided tail (largest |z|), most
+     * anomalous first, as {@code name(z=+6.31)} joined by semicolons (quoted in the CSV only when a name holds a
+     * comma or quote).
      */
-    static String topFeatures(ScoreBatch batch, int i, String[] names) {
+    static String topFeatures(AttributionBatch attributions, int i, String[] names) {
         StringBuilder s = new StringBuilder();
-        for (int j : batch.mostAnomalousFeatures(i, TOP_FEATURES)) {
-            s.append(s.length() == 0 ? "" : ";").append(names[j]).append('(')
-                    .append(String.format(Locale.ROOT, "%.2f", batch.contribution(i, j))).append(')');
+        for (int j : attributions.mostAnomalousFeatures(i, TOP_FEATURES)) {
+            s.append(s.length() == 0 ? "" : ";").append(names[j]).append("(z=")
+                    .append(String.format(Locale.ROOT, "%+.2f", attributions.z(i, j))).append(')');
         }
         return s.toString();
     }

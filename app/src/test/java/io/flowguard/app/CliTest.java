@@ -89,24 +89,29 @@ class CliTest {
         assertEquals("verdict", header[7]);
         assertEquals("top_features", header[9]);
         assertEquals("contrib_flow_m3h", header[10]);
+        int d = (header.length - 10) / 2;
+        assertEquals("z_" + header[10].substring("contrib_".length()), header[10 + d]);
         java.util.Set<String> verdicts = new java.util.HashSet<>();
         for (String line : lines.subList(1, lines.size())) {
             String[] c = line.split(",", -1);
             double total = Double.parseDouble(c[1]);
             double sum = 0;
-            double lowest = Double.MAX_VALUE;
-            String lowestName = null;
-            for (int j = 10; j < c.length; j++) {
-                double v = Double.parseDouble(c[j]);
-                sum += v;
-                if (v < lowest) {
-                    lowest = v;
-                    lowestName = header[j].substring("contrib_".length());
+            for (int j = 10; j < 10 + d; j++) {
+                sum += Double.parseDouble(c[j]);
+            }
+            double largest = -1;
+            String largestName = null;
+            for (int j = 10 + d; j < 10 + 2 * d; j++) {
+                double z = Math.abs(Double.parseDouble(c[j]));
+                if (z > largest) {
+                    largest = z;
+                    largestName = header[j].substring("z_".length());
                 }
             }
             assertEquals(total, sum, 1e-3 * Math.max(1, Math.abs(total)));
             verdicts.add(c[7]);
-            assertTrue(c[9].startsWith(lowestName + "("), "top feature first: " + c[9] + " vs " + lowestName);
+            // ranked by the two-sided tail of each feature's conditional given the others: largest |z| first
+            assertTrue(c[9].startsWith(largestName + "(z="), "top feature first: " + c[9] + " vs " + largestName);
             assertEquals(3, c[9].split(";").length, c[9]);
         }
         assertTrue(java.util.Set.of("NORMAL", "LOW_DENSITY", "HIGH_DENSITY_ATYPICAL", "WINDOW_TYPICALITY")

@@ -63,6 +63,38 @@ class SchemaEvolutionTest {
         assertEquals(e, WireCodec.of(Event.class, List.of(v2)).decode(bytes));
     }
 
+    /** Alerts written before FeatureContribution had a z (Alert v1) read z = 0, with the rest kept. */
+    @Test
+    void alertsFromBeforeTheConditionalTailReadZeroForZ() throws IOException {
+        Schema v1;
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(
+                "/io/flowguard/schemas/history/Alert-v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        Alert current = Alert.newBuilder().setEventId("e-1").setKey("k").setEventTime(java.time.Instant.EPOCH)
+                .setReason(Verdict.LOW_DENSITY).setSeverity(Severity.WARNING).setScore(3).setModelVersion("v")
+                .setTopFeatures(List.of(new FeatureContribution("flow", 2.0, -9.5, 6.0))).build();
+        GenericRecord old = new GenericData.Record(v1);
+        for (Schema.Field f : v1.getFields()) {
+            old.put(f.name(), current.get(f.name()));
+        }
+        old.put("eventTime", 0L);
+        old.put("reason", new GenericData.EnumSymbol(v1.getField("reason").schema(), "LOW_DENSITY"));
+        old.put("severity", new GenericData.EnumSymbol(v1.getField("severity").schema(), "WARNING"));
+        Schema item = v1.getField("topFeatures").schema().getElementType();
+        GenericRecord feature = new GenericData.Record(item);
+        feature.put("name", "flow");
+        feature.put("value", 2.0);
+        feature.put("logLikelihood", -9.5);
+        old.put("topFeatures", List.of(feature));
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        FeatureContribution read = WireCodec.of(Alert.class).decode(bytes).getTopFeatures().get(0);
+        assertEquals(-9.5, read.getLogLikelihood());
+        assertEquals(0.0, read.getZ());
+    }
+
     @ParameterizedTest
     @ValueSource(classes = {Event.class, ScoreResult.class, Alert.class, ModelRelease.class, DeadLetter.class,
         RetrainRequest.class})

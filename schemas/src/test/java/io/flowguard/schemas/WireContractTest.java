@@ -31,7 +31,7 @@ class WireContractTest {
         assertEquals(s, scores.decode(scores.encode(s)));
         Alert a = Alert.newBuilder().setEventId("e-1").setKey("sensor-7").setEventTime(T)
                 .setReason(Verdict.HIGH_DENSITY_ATYPICAL).setSeverity(Severity.CRITICAL).setScore(12.5)
-                .setModelVersion("v3").setTopFeatures(List.of(new FeatureContribution("flow", -2.0, -9.5))).build();
+                .setModelVersion("v3").setTopFeatures(List.of(new FeatureContribution("flow", -2.0, -9.5, -4.25))).build();
         WireCodec<Alert> alerts = WireCodec.of(Alert.class);
         assertEquals(a, alerts.decode(alerts.encode(a)));
         ModelRelease r = ModelRelease.newBuilder().setVersion("v3").setModelKind("MAF").setCheckpointUri("file:/m")

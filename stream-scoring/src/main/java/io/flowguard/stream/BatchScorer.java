@@ -2,6 +2,7 @@ package io.flowguard.stream;
 
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.score.AlertPolicy;
+import io.flowguard.model.score.AttributionBatch;
 import io.flowguard.model.score.Decision;
 import io.flowguard.model.score.ScoreBatch;
 import io.flowguard.model.score.Scorer;
@@ -70,7 +71,9 @@ public final class BatchScorer {
         Thresholds thresholds = thresholds(scorer);
         String[] names = scorer.flow().schema().names();
         String version = scorer.modelVersion();
-        List<ScoredOutcome> out = new ArrayList<>(events.size());
+        Verdict[] verdicts = new Verdict[events.size()];
+        Decision[] decisions = new Decision[events.size()];
+        int alerts = 0;
         for (int i = 0; i < events.size(); i++) {
             EventIdentity e = events.get(i);
             Decision decision = null;
@@ -82,12 +85,28 @@ public final class BatchScorer {
                     windows.put(e.key(), window);
                 }
             }
-            Verdict verdict = decision == null ? Verdict.NORMAL : verdict(decision.verdict());
+            decisions[i] = decision;
+            verdicts[i] = decision == null ? Verdict.NORMAL : verdict(decision.verdict());
+            alerts += verdicts[i] == Verdict.NORMAL ? 0 : 1;
+        }
+        // attributions cost ~160 density evaluations per feature: only the alerted events get them, in one pass
+        int[] alerted = new int[alerts];
+        for (int i = 0, a = 0; i < events.size(); i++) {
+            if (verdicts[i] != Verdict.NORMAL) {
+                alerted[a++] = i;
+            }
+        }
+        AttributionBatch attributions = alerts == 0 ? null
+                : scorer.attribute(new Matrix(events.size(), d, rows).selectRows(alerted));
+        List<ScoredOutcome> out = new ArrayList<>(events.size());
+        for (int i = 0, a = 0; i < events.size(); i++) {
+            EventIdentity e = events.get(i);
+            Verdict verdict = verdicts[i];
             Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.eventId())
                     .setKey(e.key()).setEventTime(e.eventTime()).setReason(verdict)
-                    .setSeverity(decision.critical() ? Severity.CRITICAL : Severity.WARNING)
+                    .setSeverity(decisions[i].critical() ? Severity.CRITICAL : Severity.WARNING)
                     .setScore(-batch.logLikelihood(i)).setModelVersion(version)
-                    .setTopFeatures(topFeatures(batch, i, names, rows, d)).setContext(e.context()).build();
+                    .setTopFeatures(topFeatures(attributions, a++, names, rows, i, d)).setContext(e.context()).build();
             out.add(new ScoredOutcome(e, version, batch, i, verdict, alert));
         }
         return out;
@@ -113,12 +132,19 @@ public final class BatchScorer {
         return r.thresholds();
     }
 
-    /** The features with the lowest conditional log-likelihood log p(x_j | x_<j), most anomalous first. */
-    private static List<FeatureContribution> topFeatures(ScoreBatch batch, int i, String[] names, float[] rows,
-            int d) {
+    /**
+     * The features whose conditional given every other feature has the smallest two-sided tail, most anomalous
+     * first, with their {@code z} and {@code log p(x_j | x_-j)} ({@link AttributionBatch}).
+     *
+     * @param a the event's row in {@code attributions}
+     * @param i the event's row in {@code rows}
+     */
+    private static List<FeatureContribution> topFeatures(AttributionBatch attributions, int a, String[] names,
+            float[] rows, int i, int d) {
         List<FeatureContribution> top = new ArrayList<>(TOP_FEATURES);
-        for (int j : batch.mostAnomalousFeatures(i, TOP_FEATURES)) {
-            top.add(new FeatureContribution(names[j], (double) rows[i * d + j], (double) batch.contribution(i, j)));
+        for (int j : attributions.mostAnomalousFeatures(a, TOP_FEATURES)) {
+            top.add(new FeatureContribution(names[j], (double) rows[i * d + j],
+                    attributions.logConditionalDensity(a, j), attributions.z(a, j)));
         }
         return top;
     }

@@ -104,6 +104,30 @@ class ScoringTopologyTest {
         return h.scores().readValuesToList().stream().map(codec::decode).toList();
     }
 
+    /** An alert names the spiked feature first, by its conditional tail given the others, with its z. */
+    @Test
+    void anAlertNamesTheSpikedFeatureFirstWithItsConditionalZ() {
+        Random random = new Random(9);
+        int n = 8;
+        float[] rows = new float[n * 4];
+        List<EventIdentity> events = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double[] r = KafkaTestSupport.reading(random);
+            for (int j = 0; j < 4; j++) {
+                rows[i * 4 + j] = (float) r[j];
+            }
+            events.add(new EventIdentity("e" + i, "k", java.time.Instant.EPOCH, java.util.Map.of()));
+        }
+        rows[3 * 4 + 1] += 25; // event 3: flow far off
+        List<ScoredOutcome> out = new BatchScorer(new ModelSlot(first, null), AlertPolicy.defaults())
+                .score(first, events, rows, null);
+        io.flowguard.schemas.Alert alert = out.get(3).alert();
+        assertTrue(alert != null, "no alert for the spike");
+        assertEquals("flow", alert.getTopFeatures().get(0).getName(), alert.toString());
+        assertTrue(alert.getTopFeatures().get(0).getZ() > 5, alert.toString());
+        assertEquals(3, alert.getTopFeatures().size());
+    }
+
     @Test
     void aBatchIsScoredWhenItIsFull() {
         try (Harness h = harness(4, Duration.ofHours(1))) {

@@ -1,5 +1,6 @@
 package io.flowguard.model.score;
 
+import io.flowguard.model.flow.LatticeLikelihood;
 import java.util.Arrays;
 
 /**
@@ -14,15 +15,25 @@ public final class ScoreBatch {
     private final float[] contributions;
     private final Calibration calibration;
     private final boolean exactConditionals;
+    private final LatticeLikelihood.Kind likelihoodKind;
 
     ScoreBatch(int features, float[] logLikelihood, float[] latentSquaredNorm, float[] contributions,
-            Calibration calibration, boolean exactConditionals) {
+            Calibration calibration, boolean exactConditionals, LatticeLikelihood.Kind likelihoodKind) {
         this.features = features;
         this.logLikelihood = logLikelihood;
         this.latentSquaredNorm = latentSquaredNorm;
         this.contributions = contributions;
         this.calibration = calibration;
         this.exactConditionals = exactConditionals;
+        this.likelihoodKind = likelihoodKind;
+    }
+
+    /**
+     * What {@link #logLikelihood} measures: {@code log p(x)} (no discrete feature), {@code log P} of the discrete
+     * features' lattice cell times the continuous density, or the dequantisation bound ({@link LatticeLikelihood}).
+     */
+    public LatticeLikelihood.Kind likelihoodKind() {
+        return likelihoodKind;
     }
 
     public int size() {
@@ -59,6 +70,12 @@ public final class ScoreBatch {
         return calibration == null ? Double.NaN : calibration.typicality(logLikelihood[i]);
     }
 
+    /**
+     * Per-coordinate terms of {@code log p(x)} at the event's values: {@code log p_Z(z_j)} plus every layer's
+     * {@code log |dz_j/dx_j|}. They sum to {@code log p(x)} (to {@link #logLikelihood} when no feature is discrete),
+     * and are the conditionals {@code log p(x_j | x_<j)} only when every autoregressive layer uses the input order.
+     * In density units: for which features make an event unlikely, use {@link Scorer#attribute}.
+     */
     public float contribution(int i, int feature) {
         return contributions[i * features + feature];
     }
@@ -69,8 +86,9 @@ public final class ScoreBatch {
     }
 
     /**
-     * The {@code k} features of event {@code i} with the lowest contribution, most anomalous first: with exact
-     * conditionals, the fields least expected given the ones before them.
+     * The {@code k} features of event {@code i} with the lowest contribution, lowest first. A ranking in density
+     * units (it moves when a column's units change) of terms that are conditionals only under the natural order;
+     * {@link AttributionBatch#mostAnomalousFeatures} ranks by a unit-free conditional tail.
      */
     public int[] mostAnomalousFeatures(int i, int k) {
         Integer[] order = new Integer[features];

@@ -8,6 +8,7 @@ import io.flowguard.model.InvalidInputException;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.flow.Flow;
 import io.flowguard.model.flow.FlowOutput;
+import io.flowguard.model.flow.LatticeLikelihood;
 
 /**
  * Scores batches of events with one fixed model version. Immutable and thread-safe: many threads may call
@@ -21,6 +22,7 @@ public final class Scorer {
     private final Flow flow;
     private final Calibration calibration;
     private final String modelVersion;
+    private final LatticeLikelihood likelihood;
 
     /**
      * @param calibration held-out log-likelihood distribution for typicality, or null
@@ -30,6 +32,7 @@ public final class Scorer {
         this.flow = flow;
         this.calibration = calibration;
         this.modelVersion = modelVersion;
+        this.likelihood = LatticeLikelihood.of(flow.schema());
     }
 
     public String modelVersion() {
@@ -46,6 +49,11 @@ public final class Scorer {
 
     public Flow flow() {
         return flow;
+    }
+
+    /** What {@link ScoreBatch#logLikelihood} measures for this model (density, cell probability or bound). */
+    public LatticeLikelihood.Kind likelihoodKind() {
+        return likelihood.kind();
     }
 
     /**
@@ -73,11 +81,28 @@ public final class Scorer {
                 NDArray x = manager.create(values, new Shape(rows, d));
                 FlowOutput out = flow.evaluate(x, false);
                 System.arraycopy(out.contributions().toFloatArray(), 0, contributions, from * d, rows * d);
-                System.arraycopy(out.logProb().toFloatArray(), 0, logLikelihood, from, rows);
+                float[] ll = likelihood.logLikelihood(flow, values, rows, out.logProb().toFloatArray());
+                System.arraycopy(ll, 0, logLikelihood, from, rows);
                 System.arraycopy(out.latentSquaredNorm().toFloatArray(), 0, norms, from, rows);
             }
         }
         return new ScoreBatch(d, logLikelihood, norms, contributions, calibration,
-                flow.spec().attributionsAreConditionals());
+                flow.spec().attributionsAreConditionals(), likelihood.kind());
+    }
+
+    /**
+     * Which features make each row of {@code events} unlikely: each feature's conditional given all the others, as a
+     * unit-free z and two-sided tail ({@link FeatureAttribution}). About 160 density evaluations per feature per row,
+     * so attribute the rows that need it.
+     *
+     * @throws InvalidInputException as {@link #score}
+     */
+    public AttributionBatch attribute(Matrix events) {
+        int d = flow.features();
+        if (events.cols() != d) {
+            throw new InvalidInputException("expected " + d + " features per event, got " + events.cols());
+        }
+        events.requireFinite("events");
+        return FeatureAttribution.compute(flow, events);
     }
 }

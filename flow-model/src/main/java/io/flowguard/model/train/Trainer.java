@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import io.flowguard.model.InvalidInputException;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.flow.Flow;
+import io.flowguard.model.flow.LatticeLikelihood;
 import io.flowguard.model.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +77,13 @@ public final class Trainer {
         validation.requireFinite("validation data");
         float[] quantum = options.dequantize() ? flow.schema().quanta() : new float[d];
         SplittableRandom noise = new SplittableRandom(options.seed() ^ 0x2545F4914F6CDD1DL);
-        Matrix val = dequantized(validation, quantum, new SplittableRandom(options.seed() ^ 0x632BE59BD9B4E019L));
+        // the held-out rows are scored as the Scorer scores them (cell probability of discrete features), not with
+        // dequantisation noise: the validation NLL is then the mean of the reported -log-likelihood
+        Matrix val = validation;
+        double logCellVolume = 0;
+        for (float q : quantum) {
+            logCellVolume += q > 0 ? Math.log(q) : 0;
+        }
         int batch = effectiveBatch(options.batchSize(), train.rows());
         int stepsPerEpoch = Math.max(1, train.rows() / batch);
         int totalSteps = stepsPerEpoch * options.maxEpochs();
@@ -117,7 +124,8 @@ public final class Trainer {
                 }
                 double valNll = validationNll(flow, val, options.trimFraction());
                 boolean improved = valNll < bestNll - options.minImprovement();
-                double trainNll = lossSteps > 0 ? lossSum / lossSteps : Double.NaN;
+                // minus the log cell volume: the negated dequantisation bound, in the validation NLL's unit
+                double trainNll = lossSteps > 0 ? lossSum / lossSteps - logCellVolume : Double.NaN;
                 if (improved) {
                     best = snapshot(all);
                     bestNll = valNll;
@@ -197,13 +205,17 @@ public final class Trainer {
         return Math.min(rows, Math.min(configured, Math.max(MIN_BATCH, rows / MIN_STEPS_PER_EPOCH)));
     }
 
-    /** Mean NLL per event in inference mode. */
+    /**
+     * Mean NLL per event in inference mode: the negative of what the Scorer reports as the log-likelihood
+     * ({@link LatticeLikelihood}: the density, or the log-probability of the lattice cell of discrete features).
+     */
     public static double validationNll(Flow flow, Matrix data) {
         return validationNll(flow, data, 0);
     }
 
-    /** Mean NLL per event in inference mode over all but the {@code trim} share of least likely events. */
+    /** As {@link #validationNll(Flow, Matrix)} over all but the {@code trim} share of least likely events. */
     public static double validationNll(Flow flow, Matrix data, double trim) {
+        LatticeLikelihood likelihood = LatticeLikelihood.of(flow.schema());
         float[] logProb = new float[data.rows()];
         for (int from = 0; from < data.rows(); from += EVAL_BATCH) {
             int to = Math.min(data.rows(), from + EVAL_BATCH);
@@ -211,7 +223,8 @@ public final class Trainer {
             try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray x = manager.create(part.values(), new Shape(part.rows(), part.cols()));
-                System.arraycopy(flow.logProb(x).toFloatArray(), 0, logProb, from, to - from);
+                float[] ll = likelihood.logLikelihood(flow, part.values(), part.rows(), flow.logProb(x).toFloatArray());
+                System.arraycopy(ll, 0, logProb, from, to - from);
             }
         }
         int dropped = (int) Math.round(trim * logProb.length);
