@@ -13,6 +13,7 @@ import io.flowguard.schemas.FeatureContribution;
 import io.flowguard.schemas.Severity;
 import io.flowguard.schemas.Verdict;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,6 +27,8 @@ public final class BatchScorer {
 
     /** How many features an alert names. */
     public static final int TOP_FEATURES = 3;
+    /** Alerted events per batch that get attributions (the rest carry none: see {@link #score}). */
+    public static final int ATTRIBUTED_PER_BATCH = 64;
 
     /** Where the per-key typicality windows live between batches. */
     public interface Windows {
@@ -62,6 +65,10 @@ public final class BatchScorer {
     }
 
     /**
+     * Scores, decides and builds the wire records of one batch. Alerts name their top features for at most
+     * {@link #ATTRIBUTED_PER_BATCH} alerted events of the batch (those with the largest margins); the others carry an
+     * empty list, which keeps a burst of alerts from stalling the stream on attributions.
+     *
      * @param events validated events
      * @param rows their feature rows in the model's feature order, {@code events.size() x d} row-major
      */
@@ -89,24 +96,39 @@ public final class BatchScorer {
             verdicts[i] = decision == null ? Verdict.NORMAL : verdict(decision.verdict());
             alerts += verdicts[i] == Verdict.NORMAL ? 0 : 1;
         }
-        // attributions cost ~160 density evaluations per feature: only the alerted events get them, in one pass
-        int[] alerted = new int[alerts];
+        // Attributions cost ~160 density evaluations per feature and row: only alerted events get them, in one pass,
+        // and at most ATTRIBUTED_PER_BATCH of them (the largest margins first), so that an incident that flags every
+        // event (a drifted season, a fleet-wide outage) slows the stream by a bounded amount instead of stalling it.
+        int[] attributedRow = new int[events.size()];
+        Arrays.fill(attributedRow, -1);
+        Integer[] flagged = new Integer[alerts];
         for (int i = 0, a = 0; i < events.size(); i++) {
             if (verdicts[i] != Verdict.NORMAL) {
-                alerted[a++] = i;
+                flagged[a++] = i;
             }
         }
-        AttributionBatch attributions = alerts == 0 ? null
+        Arrays.sort(flagged, (x, y) -> Double.compare(decisions[y].margin(), decisions[x].margin()));
+        int[] alerted = new int[Math.min(alerts, ATTRIBUTED_PER_BATCH)];
+        for (int a = 0; a < alerted.length; a++) {
+            alerted[a] = flagged[a];
+        }
+        Arrays.sort(alerted);
+        for (int a = 0; a < alerted.length; a++) {
+            attributedRow[alerted[a]] = a;
+        }
+        AttributionBatch attributions = alerted.length == 0 ? null
                 : scorer.attribute(new Matrix(events.size(), d, rows).selectRows(alerted));
         List<ScoredOutcome> out = new ArrayList<>(events.size());
-        for (int i = 0, a = 0; i < events.size(); i++) {
+        for (int i = 0; i < events.size(); i++) {
             EventIdentity e = events.get(i);
             Verdict verdict = verdicts[i];
             Alert alert = verdict == Verdict.NORMAL ? null : Alert.newBuilder().setEventId(e.eventId())
                     .setKey(e.key()).setEventTime(e.eventTime()).setReason(verdict)
                     .setSeverity(decisions[i].critical() ? Severity.CRITICAL : Severity.WARNING)
                     .setScore(-batch.logLikelihood(i)).setModelVersion(version)
-                    .setTopFeatures(topFeatures(attributions, a++, names, rows, i, d)).setContext(e.context()).build();
+                    .setTopFeatures(attributedRow[i] < 0 ? List.of()
+                            : topFeatures(attributions, attributedRow[i], names, rows, i, d))
+                    .setContext(e.context()).build();
             out.add(new ScoredOutcome(e, version, batch, i, verdict, alert));
         }
         return out;

@@ -128,6 +128,30 @@ class ScoringTopologyTest {
         assertEquals(3, alert.getTopFeatures().size());
     }
 
+    /** A burst that flags every event gets attributions for the budget's worth, the largest margins first. */
+    @Test
+    void aBurstOfAlertsIsAttributedUpToTheBudgetLargestMarginsFirst() {
+        Random random = new Random(10);
+        int n = BatchScorer.ATTRIBUTED_PER_BATCH + 36;
+        float[] rows = new float[n * 4];
+        List<EventIdentity> events = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double[] r = KafkaTestSupport.reading(random);
+            for (int j = 0; j < 4; j++) {
+                rows[i * 4 + j] = (float) r[j];
+            }
+            rows[i * 4 + 1] += 20 + (i == n - 1 ? 200 : 0); // every event far off; the last one farthest
+            events.add(new EventIdentity("e" + i, "k" + i, java.time.Instant.EPOCH, java.util.Map.of()));
+        }
+        List<ScoredOutcome> out = new BatchScorer(new ModelSlot(first, null), AlertPolicy.defaults())
+                .score(first, events, rows, null);
+        long alerts = out.stream().filter(o -> o.alert() != null).count();
+        long attributed = out.stream().filter(o -> o.alert() != null && !o.alert().getTopFeatures().isEmpty()).count();
+        assertEquals(n, alerts);
+        assertEquals(BatchScorer.ATTRIBUTED_PER_BATCH, attributed);
+        assertEquals("flow", out.get(n - 1).alert().getTopFeatures().get(0).getName(), "the largest margin first");
+    }
+
     @Test
     void aBatchIsScoredWhenItIsFull() {
         try (Harness h = harness(4, Duration.ofHours(1))) {
