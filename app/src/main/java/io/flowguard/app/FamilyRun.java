@@ -18,11 +18,14 @@ import java.nio.file.Path;
  * NLL and detection quality, scoring and sampling throughput, and the trainable parameter count.
  *
  * @param testNll mean {@code -log p(x)} of the test rows, nats per event (anomalies included, raw units)
+ * @param normalTestNll the same over the test rows labelled 0: held-out density quality, which a few far-away
+ *     anomalies cannot dominate
  * @param fitSeconds wall time of the whole fit (preprocessing, training, calibration)
  * @param scoreEventsPerSecond batched scoring through the {@link Scorer} (density, latent norm, contributions)
  * @param sampleEventsPerSecond {@link Flow#sample} of {@code sampleEvents} events
  */
-record FamilyRun(String dataset, FlowKind kind, FlowSpec spec, double testNll, DetectionQuality quality,
+record FamilyRun(String dataset, FlowKind kind, FlowSpec spec, double testNll, double normalTestNll,
+        DetectionQuality quality,
         double fitSeconds, int epochs, String stopReason, double scoreEventsPerSecond, double sampleEventsPerSecond,
         long parameters) {
 
@@ -41,8 +44,14 @@ record FamilyRun(String dataset, FlowKind kind, FlowSpec spec, double testNll, D
             Scorer scorer = fitted.scorer();
             ScoreBatch scores = scorer.score(split.test());
             double nll = 0;
+            double normalNll = 0;
+            int normal = 0;
             for (int i = 0; i < scores.size(); i++) {
                 nll -= scores.logLikelihood(i);
+                if (split.testLabels()[i] == 0) {
+                    normalNll -= scores.logLikelihood(i);
+                    normal++;
+                }
             }
             Thresholds thresholds = policy.thresholds(scorer, source);
             DetectionQuality quality = DetectionQuality.of(scores, thresholds, split.testLabels());
@@ -66,7 +75,7 @@ record FamilyRun(String dataset, FlowKind kind, FlowSpec spec, double testNll, D
             for (Parameter p : flow.trainableParameters()) {
                 parameters += p.getArray().size();
             }
-            return new FamilyRun(dataset, kind, spec, nll / scores.size(), quality, fitSeconds,
+            return new FamilyRun(dataset, kind, spec, nll / scores.size(), normalNll / normal, quality, fitSeconds,
                     fitted.report().history().size(), fitted.report().stopReason(), scoreRate, sampleRate,
                     parameters);
         }

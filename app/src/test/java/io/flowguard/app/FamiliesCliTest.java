@@ -81,7 +81,7 @@ class FamiliesCliTest {
                 "--sample-events", "200");
         assertEquals(0, run.status(), run.err());
         String[] lines = run.out().strip().split("\n");
-        assertTrue(lines[0].startsWith("| dataset | family | test NLL | AUROC"), run.out());
+        assertTrue(lines[0].startsWith("| dataset | family | test NLL | normal test NLL | AUROC"), run.out());
         JsonObject json = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
         JsonArray results = json.getAsJsonArray("results");
         assertEquals(3, results.size());
@@ -90,6 +90,8 @@ class FamiliesCliTest {
             assertEquals("toy", r.get("dataset").getAsString());
             assertFalse(r.has("error"), r.toString());
             assertTrue(Double.isFinite(r.get("test_nll").getAsDouble()), r.toString());
+            assertTrue(r.get("normal_test_nll").getAsDouble() < r.get("test_nll").getAsDouble(),
+                    "the anomalies raise the mean NLL: " + r);
             double auroc = r.get("auroc").getAsDouble();
             assertTrue(auroc > 0.9 && auroc <= 1, "far-away anomalies rank first: " + r);
             assertTrue(r.get("score_events_per_second").getAsLong() > 0, r.toString());

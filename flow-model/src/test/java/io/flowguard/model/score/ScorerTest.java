@@ -23,6 +23,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ScorerTest {
 
@@ -36,7 +37,7 @@ class ScorerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(FlowKind.class)
+    @MethodSource("io.flowguard.model.support.Families#built")
     void perFeatureContributionsSumToTheLogLikelihood(FlowKind kind) {
         try (NDManager manager = NDManager.newBaseManager()) {
             ScoreBatch s = new Scorer(flow(kind, Ordering.REVERSE, manager), Calibration.fit(new float[] {-3, -2, -1}),
@@ -55,10 +56,12 @@ class ScorerTest {
      * With the natural order kept through every layer, the first contribution is the marginal log p(x_0): compare
      * it with log of the numerical integral of exp(log p(x_0, x_1)) over x_1.
      */
-    @Test
-    void theFirstContributionIsTheExactMarginalUnderTheNaturalOrder() {
+    @ParameterizedTest
+    @EnumSource(value = FlowKind.class, names = {"MAF", "IAF"})
+    void theFirstContributionIsTheExactMarginalUnderTheNaturalOrder(FlowKind kind) {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Flow flow = flow(FlowKind.MAF, Ordering.NATURAL, manager);
+            Flow flow = flow(kind, Ordering.NATURAL, manager);
+            assertTrue(flow.spec().attributionsAreConditionals());
             Scorer scorer = new Scorer(flow, null, "v");
             int points = 8001;
             double lo = -40;
