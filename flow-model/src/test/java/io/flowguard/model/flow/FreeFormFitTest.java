@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * within 0.05 nats; planar and radial flows (a rank-one or radial change of volume per layer) are exempt from the
  * target and only reported, with a loose sanity bound.
  *
- * <p>{@code -Dflowguard.test.families=resflow} runs a subset of the families.
+ * <p>By default the residual flow fits the banana and planar and radial flows the 2-D mixture;
+ * {@code -Dflowguard.test.families=all} runs every family on every density, {@code =resflow} one family on all.
  */
 class FreeFormFitTest {
 
@@ -37,13 +38,24 @@ class FreeFormFitTest {
 
     static Stream<Arguments> cases() {
         String only = System.getProperty("flowguard.test.families", "");
+        boolean all = only.trim().equalsIgnoreCase("all");
         Set<String> wanted = Arrays.stream(only.split(",")).map(s -> s.trim().toUpperCase(Locale.ROOT))
                 .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        boolean full = all || !wanted.isEmpty();
         return Stream.of(FlowKind.RESFLOW, FlowKind.PLANAR, FlowKind.RADIAL)
-                .filter(k -> wanted.isEmpty() || wanted.contains(k.name()))
-                .flatMap(k -> Stream.of(Arguments.of(KnownDensity.mixture2d(), k, 20000),
-                        Arguments.of(KnownDensity.banana(), k, 20000),
-                        Arguments.of(KnownDensity.mixture5d(), k, 40000)));
+                .filter(k -> all || wanted.isEmpty() || wanted.contains(k.name()))
+                .flatMap(k -> {
+                    if (full) {
+                        return Stream.of(Arguments.of(KnownDensity.mixture2d(), k, 20000),
+                                Arguments.of(KnownDensity.banana(), k, 20000),
+                                Arguments.of(KnownDensity.mixture5d(), k, 40000));
+                    }
+                    // The suite's default keeps its time (the whole table is about 10 minutes on 2 cores, the
+                    // residual flow on the 5-D mixture alone 4.6): the residual flow on the banana (a curved
+                    // density a rank-one layer cannot bend), planar and radial on the 2-D mixture.
+                    return Stream.of(Arguments.of(k == FlowKind.RESFLOW ? KnownDensity.banana()
+                            : KnownDensity.mixture2d(), k, 20000));
+                });
     }
 
     private static FlowSpec spec(FlowKind kind) {

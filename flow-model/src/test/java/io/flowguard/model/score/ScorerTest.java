@@ -114,15 +114,18 @@ class ScorerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Scorer scorer = new Scorer(flow(FlowKind.NSF, Ordering.REVERSE, manager), null, "v");
             Matrix batch = KnownDensity.mixture2d().sample(2048, 5);
-            for (int i = 0; i < 100; i++) {
+            // The first ~1,000 batches grow the heap and the native allocator's arenas to their working size
+            // (160-220 MB, then flat: measured over 3,600 batches); a leak grows without end. So: warm up, then
+            // measure the growth over 1,800 more batches: even 36 kB per batch left behind would fail.
+            for (int i = 0; i < 1200; i++) {
                 scorer.score(batch);
             }
             long before = residentKb();
-            for (int i = 0; i < 600; i++) {
+            for (int i = 0; i < 1800; i++) {
                 scorer.score(batch);
             }
             long grownMb = (residentKb() - before) / 1024;
-            assertTrue(grownMb < 100, "resident set grew by " + grownMb + " MB over 600 batches");
+            assertTrue(grownMb < 64, "resident set grew by " + grownMb + " MB over 1,800 batches after warm-up");
         }
     }
 
