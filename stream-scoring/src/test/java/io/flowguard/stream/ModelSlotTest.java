@@ -6,7 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
 import io.flowguard.model.FlowGuardException;
+import io.flowguard.model.data.Matrix;
+import io.flowguard.model.flow.FeatureSchema;
+import io.flowguard.model.flow.Flow;
+import io.flowguard.model.flow.FlowFactory;
+import io.flowguard.model.flow.FlowKind;
+import io.flowguard.model.flow.FlowSpec;
+import io.flowguard.model.flow.PreprocessingOptions;
 import io.flowguard.model.score.Scorer;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +27,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Reference counting of the served model. The slot never calls into a scorer, so these tests use scorers without a
- * flow and tell models apart by identity; each has a fake owner that records when (and how often) it is closed.
+ * Reference counting of the served model. The slot never calls into a scorer, so these tests share one small
+ * untrained flow among scorers and tell models apart by identity; each has a fake owner that records when (and how often) it is closed.
  */
 class ModelSlotTest {
 
@@ -40,8 +50,25 @@ class ModelSlotTest {
         }
     }
 
+    private static NDManager manager;
+    private static Flow flow;
+
+    @BeforeAll
+    static void flow() {
+        manager = NDManager.newBaseManager();
+        Matrix data = new Matrix(4, 2, new float[] {0, 1, 1, 0, 2, 3, 3, 2});
+        flow = FlowFactory.create(FlowSpec.builder().setKind(FlowKind.MAF).optLayers(1).optHiddenFeatures(4)
+                .optSeed(1).build(), FeatureSchema.fit(data, new String[] {"a", "b"}, PreprocessingOptions.defaults()),
+                manager);
+    }
+
+    @AfterAll
+    static void close() {
+        manager.close();
+    }
+
     private static Scorer model(String version) {
-        return new Scorer(null, null, version);
+        return new Scorer(flow, null, version);
     }
 
     @Test
