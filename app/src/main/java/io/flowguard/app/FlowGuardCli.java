@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, TrainCommand.class, ScoreCommand.class, SampleCommand.class,
             SyntheticEvalCommand.class, ReportCommand.class,
             EvalCommand.class, BenchCommand.class, IngestCommand.class, ScorerCommand.class, RetrainerCommand.class,
-            ModelCommand.class, FlinkCommand.class, NabScoreCommand.class})
+            ModelCommand.class, FlinkCommand.class, NabCommand.class, NabScoreCommand.class})
 public final class FlowGuardCli {
 
     /** Exit status for user errors (bad file, bad value, bad option). */

@@ -97,6 +97,34 @@ public final class NabCorpus {
         return read(csv, "timestamp", null).timestamps();
     }
 
+    /** A data file ({@code category/name.csv} under {@code dataDir}) with its values, which must be finite numbers. */
+    public static NabSeries series(Path dataDir, String file) {
+        Path csv = dataDir.resolve(file);
+        List<LocalDateTime> times = new ArrayList<>();
+        double[] values = new double[1024];
+        try (CsvReader in = CsvReader.open(csv)) {
+            String[] header = in.header();
+            int t = column(header, "timestamp", csv);
+            int v = column(header, "value", csv);
+            String[] row;
+            while ((row = in.next()) != null) {
+                String where = csv + ": row " + in.line();
+                if (row.length != header.length) {
+                    throw new IngestException(where + ": expected " + header.length + " fields, got " + row.length);
+                }
+                LocalDateTime time = time(row[t], where + ", column timestamp");
+                if (times.size() == values.length) {
+                    values = Arrays.copyOf(values, 2 * values.length);
+                }
+                values[times.size()] = value(row[v], where + ", column value");
+                times.add(time);
+            }
+        } catch (IOException e) {
+            throw new IngestException(csv + ": cannot read: " + e.getMessage());
+        }
+        return new NabSeries(file, times, Arrays.copyOf(values, times.size()));
+    }
+
     /** A detector's results for {@code file} ({@code category/name.csv}) under {@code resultsDir}. */
     public static ScoredSeries results(Path resultsDir, String detector, String file) {
         int slash = file.lastIndexOf('/');
@@ -119,8 +147,8 @@ public final class NabCorpus {
         try {
             return LocalDateTime.parse(text.trim(), TIME);
         } catch (DateTimeParseException e) {
-            throw new IngestException(where + ": expected a timestamp like 2014-04-01 00:00:00, got '"
-                    + Cells.show(text) + "'");
+            throw new IngestException(where + ": expected a timestamp like 2014-04-01 00:00:00, got "
+                    + Cells.show(text));
         }
     }
 
@@ -161,6 +189,15 @@ public final class NabCorpus {
         throw new IngestException(csv + ": expected a column '" + name + "', got " + String.join(",", header));
     }
 
+    private static double value(String text, String where) {
+        String t = text.trim();
+        double v = Cells.isDecimal(t) ? Double.parseDouble(t) : Double.NaN;
+        if (!Double.isFinite(v)) {
+            throw new IngestException(where + ": expected a finite number, got " + Cells.show(text));
+        }
+        return v;
+    }
+
     private static double score(String text, String where) {
         double v;
         try {
@@ -169,8 +206,7 @@ public final class NabCorpus {
             v = Double.NaN;
         }
         if (!(v >= 0 && v <= 1)) {
-            throw new IngestException(where + ": expected an anomaly score in [0, 1], got '" + Cells.show(text)
-                    + "'");
+            throw new IngestException(where + ": expected an anomaly score in [0, 1], got " + Cells.show(text));
         }
         return v;
     }
