@@ -36,8 +36,11 @@ class SyntheticDetectionTest {
                 r.guardedFalseAlarmsPer10k(), 1e4 * r.guardedCleanAlerts() / r.cleanNormal(), r.episodes(),
                 r.falseEpisodesPer10k());
         long alerts = r.kinds().stream().mapToLong(KindResult::guardedAlerts).sum();
-        assertTrue(r.episodes() > 0 && r.episodes() < alerts / 2, "a stuck or repeating key is one episode, not one "
-                + "page per event: " + r.episodes() + " episodes for " + alerts + " alerts");
+        // one-off anomalies (spikes, out-of-range values) are an episode each; the runs of a stuck or repeating key
+        // fold into few: at least half as many alerts disappear into episodes as that kind raised
+        assertTrue(r.episodes() > 0 && alerts - r.episodes() >= k.guardedAlerts() / 2, "a stuck or repeating key is "
+                + "one episode, not one page per event: " + r.episodes() + " episodes for " + alerts + " alerts, "
+                + k.guardedAlerts() + " of them " + highDensityKind);
         assertTrue(k.events() > 300, "episodes injected: " + k.events());
         assertTrue(k.plainRecall() < 0.05, "the plain rule misses them: " + k.plainRecall());
         assertTrue(k.guardedRecall() >= 0.9, "the guarded rule catches them: " + k.guardedRecall());

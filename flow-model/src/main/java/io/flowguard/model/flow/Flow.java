@@ -14,6 +14,7 @@ import ai.djl.util.PairList;
 import io.flowguard.model.FlowGuardException;
 import io.flowguard.model.bijector.Bijector;
 import io.flowguard.model.bijector.BijectorBlock;
+import io.flowguard.model.bijector.ContinuousTransform;
 import io.flowguard.model.bijector.Transformed;
 import io.flowguard.model.data.Matrix;
 import java.util.ArrayList;
@@ -126,6 +127,21 @@ public final class Flow extends AbstractBlock {
             logDet = logDet == null ? t.logAbsDet() : logDet.add(t.logAbsDet());
         }
         return new Transformed(h, logDet);
+    }
+
+    /** The continuous-time layer this flow ends with (a CNF, trained by flow matching), or null. */
+    public ContinuousTransform continuous() {
+        BijectorBlock last = bijectors.get(bijectors.size() - 1);
+        return last instanceof ContinuousTransform c ? c : null;
+    }
+
+    /** {@code x} through every bijector but the last, in inference mode: what the last layer sees. */
+    public NDArray intoLastLayer(NDArray x) {
+        NDArray h = x;
+        for (int i = 0; i + 1 < bijectors.size(); i++) {
+            h = bijectors.get(i).forward(h, false).value();
+        }
+        return h;
     }
 
     /** Runs each bijector's data-dependent initialisation on a representative batch (ActNorm). */

@@ -10,6 +10,7 @@ import io.flowguard.model.bijector.ArcSinh;
 import io.flowguard.model.bijector.AutoregressiveTransform;
 import io.flowguard.model.bijector.BatchNormTransform;
 import io.flowguard.model.bijector.BijectorBlock;
+import io.flowguard.model.bijector.ContinuousTransform;
 import io.flowguard.model.bijector.CouplingTransform;
 import io.flowguard.model.bijector.InverseAutoregressiveTransform;
 import io.flowguard.model.bijector.MonotoneTransform;
@@ -35,7 +36,8 @@ import java.util.SplittableRandom;
  * {@link CouplingFamilies}.
  * Constant features bypass the learned layers ({@link PassThrough}) and come last in every autoregressive order.
  * PLANAR, RADIAL and RESFLOW layers are built by {@link FreeFormLayers}; they are not triangular, so instead of
- * PassThrough they take the active mask themselves.
+ * PassThrough they take the active mask themselves, as does the one {@link ContinuousTransform} of a CNF (whose
+ * {@code layers} is ignored: one velocity field of {@code hiddenLayers x hiddenFeatures}).
  */
 public final class FlowFactory {
 
@@ -69,16 +71,11 @@ public final class FlowFactory {
             case MAF, NSF, NSF_COUPLING, IAF, PLANAR, RADIAL, RESFLOW ->
                     addAutoregressiveOrSplineLayers(spec, active, layers, seeds);
             case NICE, REALNVP, GLOW -> CouplingFamilies.addLayers(spec, active, layers, seeds);
-            case CNF -> throw notBuiltYet(spec.kind());
+            case CNF -> layers.add(new ContinuousTransform(active, spec.hidden(), seeds.nextLong()));
         }
         Flow flow = new Flow(layers, new StandardNormal(), spec, schema);
         flow.initialize(manager, DataType.FLOAT32, new Shape(1, d));
         return flow;
-    }
-
-    private static FlowGuardException notBuiltYet(FlowKind kind) {
-        return new FlowGuardException("flow family " + kind.name().toLowerCase(java.util.Locale.ROOT)
-                + " is not built yet");
     }
 
     /**

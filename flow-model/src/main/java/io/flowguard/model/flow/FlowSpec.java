@@ -158,20 +158,21 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
                 case NICE, REALNVP -> 8;
                 case GLOW -> 6;
                 case PLANAR, RADIAL, RESFLOW -> FreeFormLayers.defaultLayers(kind);
+                case CNF -> 1;
                 default -> 4;
             };
         }
 
         private static int defaultHiddenFeatures(FlowKind kind) {
             return switch (kind) {
-                case MAF, IAF, NICE, REALNVP, GLOW -> 128;
+                case MAF, IAF, NICE, REALNVP, GLOW, CNF -> 128;
                 default -> 64;
             };
         }
 
         /**
          * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE and RealNVP 8 x 2x128, Glow 6 steps x
-         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8], planar and radial 32 layers, resflow 8 blocks of 2x64.
+         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8], planar and radial 32 layers, resflow 8 blocks of 2x64, cnf one velocity field of 2x128.
          */
         public FlowSpec build() {
             if (kind == null) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import io.flowguard.model.InvalidInputException;
+import io.flowguard.model.bijector.ContinuousTransform;
 import io.flowguard.model.data.Matrix;
 import io.flowguard.model.flow.Flow;
 import io.flowguard.model.flow.LatticeLikelihood;
@@ -114,7 +115,7 @@ public final class Trainer {
                 for (int s = 0; s < stepsPerEpoch; s++) {
                     fillBatch(train, order, s * batch, batch, quantum, noise, buffer);
                     double lr = schedule.at(globalStep++);
-                    double loss = step(flow, optimizer, buffer, batch, d, lr, options.trimFraction());
+                    double loss = step(flow, optimizer, buffer, batch, d, lr, options.trimFraction(), noise);
                     if (Double.isFinite(loss)) {
                         lossSum += loss;
                         lossSteps++;
@@ -124,8 +125,10 @@ public final class Trainer {
                 }
                 double valNll = validationNll(flow, val, options.trimFraction());
                 boolean improved = valNll < bestNll - options.minImprovement();
-                // minus the log cell volume: the negated dequantisation bound, in the validation NLL's unit
-                double trainNll = lossSteps > 0 ? lossSum / lossSteps - logCellVolume : Double.NaN;
+                // minus the log cell volume: the negated dequantisation bound, in the validation NLL's unit (a CNF
+                // reports its flow-matching loss, which is not a likelihood)
+                double trainNll = lossSteps == 0 ? Double.NaN
+                        : lossSum / lossSteps - (flow.continuous() == null ? logCellVolume : 0);
                 if (improved) {
                     best = snapshot(all);
                     bestNll = valNll;
@@ -162,18 +165,26 @@ public final class Trainer {
 
     /** One optimiser step; returns the (trimmed) batch NLL, NaN if the step was skipped. */
     private static double step(Flow flow, AdamW optimizer, float[] buffer, int batch, int d, double lr,
-            double trim) {
+            double trim, SplittableRandom random) {
         try (NDManager manager = flow.manager().newSubManager(); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray x = manager.create(buffer, new Shape(batch, d));
             NDArray loss;
+            ContinuousTransform continuous = flow.continuous();
+            // a CNF learns its velocity field by flow matching, a regression with no ODE solve (its preprocessing
+            // is fixed, so it needs no gradient); the other families maximise the (trimmed) likelihood
+            NDArray into = continuous == null ? null : flow.intoLastLayer(x);
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray logProb = flow.evaluate(x, true).logProb();
-                int dropped = (int) Math.round(trim * batch);
-                if (dropped > 0) {
-                    logProb = logProb.sort().get(dropped + ":");
+                if (continuous != null) {
+                    loss = continuous.matchingLoss(into, random);
+                } else {
+                    NDArray logProb = flow.evaluate(x, true).logProb();
+                    int dropped = (int) Math.round(trim * batch);
+                    if (dropped > 0) {
+                        logProb = logProb.sort().get(dropped + ":");
+                    }
+                    loss = logProb.mean().neg();
                 }
-                loss = logProb.mean().neg();
                 collector.backward(loss);
             }
             double value = loss.getFloat();

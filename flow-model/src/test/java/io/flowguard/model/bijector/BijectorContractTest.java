@@ -117,7 +117,16 @@ class BijectorContractTest {
                         new ResidualTransform(new boolean[] {true}, new int[] {16}, 0.9, 15), m, 1.0, 27), m)),
                 new Case("Residual, third coordinate inactive, d=5", 5, 2.0, false, m -> refreshed(randomized(
                         new ResidualTransform(new boolean[] {true, true, false, true, true}, h, 0.9, 16), m, 1.0,
-                        28), m)));
+                        28), m)),
+                new Case("CNF (DOPRI5, exact trace), 2x16, d=3", 3, 2.0, false, m -> randomized(
+                        new ContinuousTransform(new boolean[] {true, true, true}, h, 17), m, 0.4, 29)),
+                new Case("CNF, d=1", 1, 2.0, false, m -> randomized(
+                        new ContinuousTransform(new boolean[] {true}, new int[] {16}, 18), m, 0.4, 30)),
+                new Case("CNF, second coordinate inactive, d=4", 4, 2.0, false, m -> randomized(
+                        new ContinuousTransform(new boolean[] {true, false, true, true}, h, 19), m, 0.4, 31)),
+                new Case("CNF (RK4, 64 steps), d=3", 3, 2.0, false, m -> ((ContinuousTransform) randomized(
+                        new ContinuousTransform(new boolean[] {true, true, true}, h, 20), m, 0.4, 32))
+                        .withSolver("RK4", 64, 1e-5)));
     }
 
     /** Power iterations on weights set from outside (what the trainer's data-dependent initialisation does). */

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * within 0.05 nats; planar and radial flows (a rank-one or radial change of volume per layer) are exempt from the
  * target and only reported, with a loose sanity bound.
  *
- * <p>By default the residual flow fits the banana and planar and radial flows the 2-D mixture;
+ * <p>By default only the residual flow fits, on the banana;
  * {@code -Dflowguard.test.families=all} runs every family on every density, {@code =resflow} one family on all.
  */
 class FreeFormFitTest {
@@ -51,10 +51,11 @@ class FreeFormFitTest {
                                 Arguments.of(KnownDensity.mixture5d(), k, 40000));
                     }
                     // The suite's default keeps its time (the whole table is about 10 minutes on 2 cores, the
-                    // residual flow on the 5-D mixture alone 4.6): the residual flow on the banana (a curved
-                    // density a rank-one layer cannot bend), planar and radial on the 2-D mixture.
-                    return Stream.of(Arguments.of(k == FlowKind.RESFLOW ? KnownDensity.banana()
-                            : KnownDensity.mixture2d(), k, 20000));
+                    // residual flow on the 5-D mixture alone 4.6): the residual flow, the one family here with a
+                    // target, on the banana. Planar and radial flows only report (exempt); the contract and
+                    // normalisation tests cover them in every run.
+                    return k == FlowKind.RESFLOW ? Stream.of(Arguments.of(KnownDensity.banana(), k, 20000))
+                            : Stream.empty();
                 });
     }
 
