@@ -103,71 +103,92 @@ final class OdeSolver {
         double t = t0;
         NDArray x = x0;
         NDArray l = x0.getManager().zeros(new Shape(x0.getShape().get(0)), x0.getDataType());
+        // first same as last: the final stage of an accepted step is evaluated at its end point, (x_new, t + h), so
+        // it is the first stage of the next step (6 field evaluations per step, not 7)
+        NDArray[] first = null;
         int taken = 0;
-        while (direction * (t1 - t) > 1e-12) {
-            if (++taken > MAX_STEPS) {
-                throw new FlowGuardException("the ODE solver took more than " + MAX_STEPS + " steps between t = "
-                        + t0 + " and " + t1 + " (tolerance " + tolerance + "): the velocity field is too stiff");
-            }
-            if (direction * (t + h - t1) > 0) {
-                h = t1 - t;
-            }
-            NDArray nx;
-            NDArray nl;
-            double error;
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                NDArray[][] k = new NDArray[7][];
-                k[0] = field.at(x, t);
-                for (int i = 1; i < 7; i++) {
-                    NDArray xi = x;
-                    for (int j = 0; j < i; j++) {
-                        if (A[i][j] != 0) {
-                            xi = xi.add(k[j][0].mul(h * A[i][j]));
+        try {
+            while (direction * (t1 - t) > 1e-12) {
+                if (++taken > MAX_STEPS) {
+                    throw new FlowGuardException("the ODE solver took more than " + MAX_STEPS + " steps between t = "
+                            + t0 + " and " + t1 + " (tolerance " + tolerance + "): the velocity field is too stiff");
+                }
+                if (direction * (t + h - t1) > 0) {
+                    h = t1 - t;
+                }
+                NDArray nx;
+                NDArray nl;
+                NDArray[] last;
+                double error;
+                try (NDScope scope = new NDScope()) {
+                    scope.suppressNotUsedWarning();
+                    NDArray[][] k = new NDArray[7][];
+                    k[0] = first != null ? first : field.at(x, t);
+                    nx = x;
+                    nl = l;
+                    for (int i = 1; i < 7; i++) {
+                        NDArray xi = x;
+                        NDArray li = l;
+                        for (int j = 0; j < i; j++) {
+                            if (A[i][j] != 0) {
+                                xi = xi.add(k[j][0].mul(h * A[i][j]));
+                                li = i == 6 ? li.add(k[j][1].mul(h * A[i][j])) : li;
+                            }
+                        }
+                        if (i == 6) { // the fifth-order solution
+                            nx = xi;
+                            nl = li;
+                        }
+                        k[i] = field.at(xi, t + C[i] * h);
+                    }
+                    last = k[6];
+                    NDArray ex = null;
+                    NDArray el = null;
+                    for (int j = 0; j < 7; j++) {
+                        if (E[j] != 0) {
+                            ex = ex == null ? k[j][0].mul(h * E[j]) : ex.add(k[j][0].mul(h * E[j]));
+                            el = el == null ? k[j][1].mul(h * E[j]) : el.add(k[j][1].mul(h * E[j]));
                         }
                     }
-                    k[i] = field.at(xi, t + C[i] * h);
+                    NDArray sx = x.abs().maximum(nx.abs()).mul(tolerance).add(tolerance);
+                    NDArray sl = l.abs().maximum(nl.abs()).mul(tolerance).add(tolerance);
+                    long d = x.getShape().get(1);
+                    NDArray squares = ex.div(sx).square().sum(new int[] {1}).add(el.div(sl).square());
+                    error = Math.sqrt(squares.div(d + 1).max().getFloat());
+                    NDScope.unregister(nx, nl, last[0], last[1]);
                 }
-                nx = x;
-                nl = l;
-                NDArray ex = null;
-                NDArray el = null;
-                for (int j = 0; j < 7; j++) {
-                    if (A[6].length > j && A[6][j] != 0) {
-                        nx = nx.add(k[j][0].mul(h * A[6][j]));
-                        nl = nl.add(k[j][1].mul(h * A[6][j]));
-                    }
-                    if (E[j] != 0) {
-                        ex = ex == null ? k[j][0].mul(h * E[j]) : ex.add(k[j][0].mul(h * E[j]));
-                        el = el == null ? k[j][1].mul(h * E[j]) : el.add(k[j][1].mul(h * E[j]));
-                    }
+                if (!Double.isFinite(error)) {
+                    close(nx, nl, last[0], last[1]);
+                    throw new FlowGuardException("the ODE solver met a non-finite state at t = " + t);
                 }
-                NDArray sx = x.abs().maximum(nx.abs()).mul(tolerance).add(tolerance);
-                NDArray sl = l.abs().maximum(nl.abs()).mul(tolerance).add(tolerance);
-                long d = x.getShape().get(1);
-                NDArray squares = ex.div(sx).square().sum(new int[] {1}).add(el.div(sl).square());
-                error = Math.sqrt(squares.div(d + 1).max().getFloat());
-                NDScope.unregister(nx, nl);
+                if (error <= 1) {
+                    release(x, x0);
+                    l.close();
+                    if (first != null) {
+                        close(first);
+                    }
+                    x = nx;
+                    l = nl;
+                    first = last;
+                    t += h;
+                } else {
+                    close(nx, nl, last[0], last[1]);
+                }
+                double factor = error == 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(error, -0.2)));
+                h *= factor;
             }
-            if (!Double.isFinite(error)) {
-                nx.close();
-                nl.close();
-                throw new FlowGuardException("the ODE solver met a non-finite state at t = " + t);
+        } finally {
+            if (first != null) {
+                close(first);
             }
-            if (error <= 1) {
-                release(x, x0);
-                l.close();
-                x = nx;
-                l = nl;
-                t += h;
-            } else {
-                nx.close();
-                nl.close();
-            }
-            double factor = error == 0 ? 5 : Math.min(5, Math.max(0.2, 0.9 * Math.pow(error, -0.2)));
-            h *= factor;
         }
         return new NDArray[] {x, l};
+    }
+
+    private static void close(NDArray... arrays) {
+        for (NDArray a : arrays) {
+            a.close();
+        }
     }
 
     private static void release(NDArray x, NDArray input) {

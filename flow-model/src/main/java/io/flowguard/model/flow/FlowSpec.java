@@ -172,7 +172,8 @@ public record FlowSpec(FlowKind kind, int layers, int hiddenFeatures, int hidden
 
         /**
          * Validates and builds; defaults: MAF and IAF 5 layers x 2x128, NICE and RealNVP 8 x 2x128, Glow 6 steps x
-         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8], planar and radial 32 layers, resflow 8 blocks of 2x64, cnf one velocity field of 2x128.
+         * 2x128, NSF 4 layers x 2x64 with 8 bins on [-8, 8], planar and radial 32 layers, resflow 8 blocks of 2x64,
+         * cnf one velocity field of 2x128.
          */
         public FlowSpec build() {
             if (kind == null) {

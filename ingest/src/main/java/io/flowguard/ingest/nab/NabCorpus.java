@@ -94,46 +94,23 @@ public final class NabCorpus {
 
     /** The timestamps of a data file ({@code timestamp,value}), in file order. */
     public static List<LocalDateTime> timestamps(Path csv) {
-        return read(csv, "timestamp", null).timestamps();
+        return read(csv, null, null).timestamps();
     }
 
     /** A data file ({@code category/name.csv} under {@code dataDir}) with its values, which must be finite numbers. */
     public static NabSeries series(Path dataDir, String file) {
-        Path csv = dataDir.resolve(file);
-        List<LocalDateTime> times = new ArrayList<>();
-        double[] values = new double[1024];
-        try (CsvReader in = CsvReader.open(csv)) {
-            String[] header = in.header();
-            int t = column(header, "timestamp", csv);
-            int v = column(header, "value", csv);
-            String[] row;
-            while ((row = in.next()) != null) {
-                String where = csv + ": row " + in.line();
-                if (row.length != header.length) {
-                    throw new IngestException(where + ": expected " + header.length + " fields, got " + row.length);
-                }
-                LocalDateTime time = time(row[t], where + ", column timestamp");
-                if (times.size() == values.length) {
-                    values = Arrays.copyOf(values, 2 * values.length);
-                }
-                values[times.size()] = value(row[v], where + ", column value");
-                times.add(time);
-            }
-        } catch (IOException e) {
-            throw new IngestException(csv + ": cannot read: " + e.getMessage());
-        }
-        return new NabSeries(file, times, Arrays.copyOf(values, times.size()));
+        NabSeries s = read(dataDir.resolve(file), "value", NabCorpus::value);
+        return new NabSeries(file, s.timestamps(), s.values());
     }
 
     /** A detector's results for {@code file} ({@code category/name.csv}) under {@code resultsDir}. */
     public static ScoredSeries results(Path resultsDir, String detector, String file) {
-        int slash = file.lastIndexOf('/');
-        Path csv = resultsDir.resolve(file.substring(0, slash + 1) + detector + "_" + file.substring(slash + 1));
+        Path csv = resultsFile(resultsDir, detector, file);
         if (!Files.isRegularFile(csv)) {
             throw new IngestException(csv + ": expected the detector's results for " + file + ", got no file");
         }
-        ScoredSeries s = read(csv, "timestamp", "anomaly_score");
-        return new ScoredSeries(file, s.timestamps(), s.scores());
+        NabSeries s = read(csv, "anomaly_score", NabCorpus::score);
+        return new ScoredSeries(file, s.timestamps(), s.values());
     }
 
     /** The path of a results file, for writers. */
@@ -152,29 +129,36 @@ public final class NabCorpus {
         }
     }
 
-    private static ScoredSeries read(Path csv, String timeColumn, String scoreColumn) {
+    /** Parses one cell; {@code where} names file, row and column for the error. */
+    @FunctionalInterface
+    private interface Cell {
+        double parse(String text, String where);
+    }
+
+    /** The timestamps of {@code csv} and, when {@code column} is given, that column parsed by {@code cell}. */
+    private static NabSeries read(Path csv, String column, Cell cell) {
         try (CsvReader in = CsvReader.open(csv)) {
             String[] header = in.header();
-            int t = column(header, timeColumn, csv);
-            int s = scoreColumn == null ? -1 : column(header, scoreColumn, csv);
+            int t = column(header, "timestamp", csv);
+            int c = column == null ? -1 : column(header, column, csv);
             List<LocalDateTime> times = new ArrayList<>();
-            double[] scores = new double[1024];
+            double[] values = new double[1024];
             String[] row;
             while ((row = in.next()) != null) {
                 String where = csv + ": row " + in.line();
                 if (row.length != header.length) {
                     throw new IngestException(where + ": expected " + header.length + " fields, got " + row.length);
                 }
-                LocalDateTime time = time(row[t], where + ", column " + timeColumn);
-                if (s >= 0) {
-                    if (times.size() == scores.length) {
-                        scores = Arrays.copyOf(scores, 2 * scores.length);
+                LocalDateTime time = time(row[t], where + ", column timestamp");
+                if (c >= 0) {
+                    if (times.size() == values.length) {
+                        values = Arrays.copyOf(values, 2 * values.length);
                     }
-                    scores[times.size()] = score(row[s], where + ", column " + scoreColumn);
+                    values[times.size()] = cell.parse(row[c], where + ", column " + column);
                 }
                 times.add(time);
             }
-            return new ScoredSeries(csv.toString(), times, Arrays.copyOf(scores, times.size()));
+            return new NabSeries(csv.toString(), times, Arrays.copyOf(values, times.size()));
         } catch (IOException e) {
             throw new IngestException(csv + ": cannot read: " + e.getMessage());
         }
